@@ -1,0 +1,84 @@
+#pragma once
+// ConfigNode: a YAML mapping with its key path and file position, for typed, validated reads.
+//
+// Every getter records an error (never throws) when a value has the wrong type; Require*
+// records one when the key is missing. RejectUnknownKeys() then reports each key that no
+// getter asked for. Errors read "sluice.yaml:12:5: sinks[1].destination.topic: <message>".
+// Copies share one error list, so a tree of nodes collects every problem of a file.
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <set>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/status.h"
+
+namespace YAML {
+class Node;
+}
+
+namespace sluice {
+
+class ConfigErrors {
+ public:
+  void Add(std::string error) { errors_.push_back(std::move(error)); }
+  const std::vector<std::string>& all() const { return errors_; }
+  bool empty() const { return errors_.empty(); }
+  // One Status listing every error, one per line; OK when there are none.
+  Status ToStatus() const;
+
+ private:
+  std::vector<std::string> errors_;
+};
+
+class ConfigNode {
+ public:
+  // `node` must be a map (or null, treated as empty). `path` is "" for the document root.
+  ConfigNode(const YAML::Node& node, std::string file, std::string path,
+             std::shared_ptr<ConfigErrors> errors);
+  ~ConfigNode();
+  ConfigNode(const ConfigNode& other);
+  ConfigNode& operator=(const ConfigNode& other);
+
+  const std::string& path() const { return path_; }
+  bool Has(std::string_view key) const;  // present and not null; marks the key as known
+
+  std::optional<std::string> GetString(std::string_view key);
+  std::string GetString(std::string_view key, std::string default_value);
+  std::string RequireString(std::string_view key);
+  int64_t GetInt(std::string_view key, int64_t default_value);
+  std::optional<int64_t> GetOptionalInt(std::string_view key);
+  bool GetBool(std::string_view key, bool default_value);
+  // "250ms", "15s", "2m", "1h", or a bare integer of milliseconds.
+  std::chrono::milliseconds GetDuration(std::string_view key, std::chrono::milliseconds default_value);
+  // A list of strings; a single scalar counts as a list of one.
+  std::vector<std::string> GetStringList(std::string_view key);
+  std::map<std::string, std::string> GetStringMap(std::string_view key);
+  // A nested mapping (nullopt when absent; an error when not a mapping).
+  std::optional<ConfigNode> GetMap(std::string_view key);
+  // A list of mappings (empty when absent).
+  std::vector<ConfigNode> GetMapList(std::string_view key);
+
+  // Records "<file>:<line>:<col>: <path>.<key>: <message>" (position of the key if present).
+  void Error(std::string_view key, std::string_view message);
+  // Records an error for every key of this mapping not read by a getter above.
+  void RejectUnknownKeys();
+
+  ConfigErrors& errors() { return *errors_; }
+  std::shared_ptr<ConfigErrors> shared_errors() const { return errors_; }
+
+ private:
+  std::string ChildPath(std::string_view key) const;
+  std::string Where(std::string_view key) const;
+  std::unique_ptr<YAML::Node> node_;
+  std::string file_;
+  std::string path_;
+  std::shared_ptr<ConfigErrors> errors_;
+  std::set<std::string> known_keys_;
+};
+
+}  // namespace sluice
