@@ -7,6 +7,7 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "common/status.h"
@@ -86,10 +87,16 @@ struct RetryConfig {
 };
 
 struct EncodingConfig {
-  std::string message_format = "sequin";  // sequin | debezium
-  bool numeric_as_number = false;         // `numeric: number`
-  bool bytea_base64 = false;              // `bytea: base64`
+  std::string message_format = "sequin";    // sequin | debezium
+  bool numeric_as_number = false;           // `numeric: number`
+  bool bytea_base64 = false;                // `bytea: base64`
   bool timestamp_unix_microsecond = false;  // `timestamp_format: unix_microsecond`
+};
+
+// One entry of `initial_backfill: [{table, where}]`.
+struct BackfillTable {
+  std::string table;  // schema.table
+  std::string where;  // optional SQL condition
 };
 
 struct SinkConfig {
@@ -107,6 +114,10 @@ struct SinkConfig {
   std::chrono::milliseconds batch_timeout{5};  // how long a partial batch may wait
   std::optional<int> max_retry_count;          // nullopt: retry forever
   std::string dead_letter;                     // another sink's name, or "" (kept in the store)
+  // `initial_backfill`: true backfills every selected table when the sink is created; a
+  // list backfills just those tables (false/absent: none).
+  bool initial_backfill_all = false;
+  std::vector<BackfillTable> initial_backfill;
   RetryConfig retry;
   std::string destination_type;
   // The raw `destination` mapping; each sink type parses its own fields from it.
@@ -126,14 +137,20 @@ struct Config {
 };
 
 // Validates a sink's `destination` mapping; supplied by the sink registry so that config/
-// does not depend on sinks/. It records errors on the node it is given.
+// does not depend on sinks/. It records errors on the node it is given and reads every key
+// it knows; ParseConfig then rejects the keys it did not read (`type` is read already).
+// Nested mappings it opens (GetMap) it checks for unknown keys itself.
 using DestinationValidator = void (*)(const std::string& type, ConfigNode& destination,
                                       const Config& config);
 
 // Parses and validates YAML text (after ${VAR} / ${VAR:-default} substitution). On failure the
 // Status lists every problem, one per line, as "<file>:<line>:<col>: <path>: <message>".
+// `file_name` names the text in errors, and its directory is where `functions[].file` paths
+// are resolved (the working directory when it has none). A null `validate_destination` skips
+// destination checks (only `type` is read).
 Result<Config> ParseConfig(const std::string& yaml_text, const std::string& file_name,
                            DestinationValidator validate_destination);
+// Reads `path` and parses it; an unreadable file is an error naming the path.
 Result<Config> LoadConfigFile(const std::string& path, DestinationValidator validate_destination);
 
 }  // namespace sluice

@@ -3,8 +3,12 @@
 //
 // Every getter records an error (never throws) when a value has the wrong type; Require*
 // records one when the key is missing. RejectUnknownKeys() then reports each key that no
-// getter asked for. Errors read "sluice.yaml:12:5: sinks[1].destination.topic: <message>".
-// Copies share one error list, so a tree of nodes collects every problem of a file.
+// getter asked for (and duplicate keys). Errors read
+// "sluice.yaml:12:5: sinks[1].destination.topic: <message>"; list indexes count from 0.
+// Copies share one error list, so a tree of nodes collects every problem of a file. A node
+// returned by GetMap/GetMapList is a new node: whoever reads it calls its RejectUnknownKeys.
+// Error messages never quote a value (it may be a secret), only keys, names and positions.
+// Not thread-safe: one thread parses a file; the document stays alive while any node does.
 #include <chrono>
 #include <cstdint>
 #include <map>
@@ -25,7 +29,8 @@ namespace sluice {
 
 class ConfigErrors {
  public:
-  void Add(std::string error) { errors_.push_back(std::move(error)); }
+  // Adds `error` unless the same text is already listed (a node may be checked twice).
+  void Add(std::string error);
   const std::vector<std::string>& all() const { return errors_; }
   bool empty() const { return errors_.empty(); }
   // One Status listing every error, one per line; OK when there are none.
@@ -47,6 +52,11 @@ class ConfigNode {
   const std::string& path() const { return path_; }
   bool Has(std::string_view key) const;  // present and not null; marks the key as known
 
+  // What a key holds, for keys that accept several shapes (`ssl: true` or `ssl: {...}`).
+  // Does not mark the key as known: the getter that reads it does.
+  enum class Kind { kAbsent, kScalar, kList, kMap };  // kAbsent also for null
+  Kind KindOf(std::string_view key) const;
+
   std::optional<std::string> GetString(std::string_view key);
   std::string GetString(std::string_view key, std::string default_value);
   std::string RequireString(std::string_view key);
@@ -54,7 +64,8 @@ class ConfigNode {
   std::optional<int64_t> GetOptionalInt(std::string_view key);
   bool GetBool(std::string_view key, bool default_value);
   // "250ms", "15s", "2m", "1h", or a bare integer of milliseconds.
-  std::chrono::milliseconds GetDuration(std::string_view key, std::chrono::milliseconds default_value);
+  std::chrono::milliseconds GetDuration(std::string_view key,
+                                        std::chrono::milliseconds default_value);
   // A list of strings; a single scalar counts as a list of one.
   std::vector<std::string> GetStringList(std::string_view key);
   std::map<std::string, std::string> GetStringMap(std::string_view key);
@@ -78,7 +89,8 @@ class ConfigNode {
   std::string file_;
   std::string path_;
   std::shared_ptr<ConfigErrors> errors_;
-  std::set<std::string> known_keys_;
+  // Keys read so far; reading is bookkeeping, hence mutable (Has() is const).
+  mutable std::set<std::string> known_keys_;
 };
 
 }  // namespace sluice
