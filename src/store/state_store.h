@@ -30,7 +30,7 @@ struct ParkedMessage {
   std::vector<std::string> record_pks;
   std::string body;
   int64_t commit_time_us = 0;
-  int attempts = 0;              // deliveries tried so far
+  int attempts = 0;                // deliveries tried so far
   int64_t next_attempt_at_ms = 0;  // Unix ms; 0 = as soon as its group allows
   std::string state = "failing";   // failing | dead_letter
   std::string last_error;
@@ -67,8 +67,7 @@ class StateStore {
   // All messages of `sink` in `state` ("failing", "dead_letter", or "" for all), oldest
   // position first, at most `limit`.
   virtual Result<std::vector<ParkedMessage>> ListParked(std::string_view sink,
-                                                        std::string_view state,
-                                                        size_t limit) = 0;
+                                                        std::string_view state, size_t limit) = 0;
   // Group keys of `sink` that have any failing (not dead-lettered) message.
   virtual Result<std::vector<std::string>> BlockedGroups(std::string_view sink) = 0;
   // Records a failed attempt: new attempt count, next attempt time, state and error.
