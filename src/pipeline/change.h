@@ -4,6 +4,7 @@
 // ChangePtr, so one decode serves every sink.
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -23,6 +24,14 @@ inline std::string_view ActionName(Action action) {
     case Action::kRead: return "read";
   }
   return "insert";
+}
+
+inline std::optional<Action> ActionFromName(std::string_view name) {
+  for (Action a : {Action::kInsert, Action::kUpdate, Action::kDelete, Action::kTruncate,
+                   Action::kRead}) {
+    if (ActionName(a) == name) return a;
+  }
+  return std::nullopt;
 }
 
 struct ColumnDef {
