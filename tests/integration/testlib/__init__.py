@@ -1,0 +1,1 @@
+"""Harness for sluice's integration and end-to-end tests (real Postgres, real binary)."""
