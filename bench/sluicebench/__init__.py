@@ -1,0 +1,1 @@
+"""The end-to-end benchmark harness behind bench/run.py (see bench/README.md)."""
