@@ -14,12 +14,14 @@ namespace {
 
 using namespace config_internal;
 
-std::string YamlError(const std::string& file, const YAML::Mark& mark, const std::string& what) {
+// Adds "<file>:<line>:<col>: <message>" for a problem with the document as a whole.
+void AddDocumentError(ConfigErrors& errors, const std::string& file, const YAML::Mark& mark,
+                      const std::string& message) {
   std::string where = file.empty() ? "" : file + ":";
-  if (!mark.is_null()) {
-    where += std::to_string(mark.line + 1) + ":" + std::to_string(mark.column + 1) + ":";
-  }
-  return where + " invalid YAML: " + what;
+  int line = mark.is_null() ? 0 : mark.line + 1;
+  int column = mark.is_null() ? 0 : mark.column + 1;
+  if (line > 0) where += std::to_string(line) + ":" + std::to_string(column) + ":";
+  errors.Add(line, column, where + (where.empty() ? "" : " ") + message);
 }
 
 template <typename T>
@@ -79,7 +81,8 @@ Result<Config> ParseConfig(const std::string& yaml_text, const std::string& file
   try {
     YAML::Node document = YAML::Load(text);
     if (!document.IsMap() && !document.IsNull()) {
-      errors->Add(YamlError(file_name, document.Mark(), "the document must be a mapping"));
+      AddDocumentError(*errors, file_name, document.Mark(),
+                       "the top level must be a mapping (server, databases, sinks, ...)");
       return errors->ToStatus();
     }
     ConfigNode root(document, file_name, "", errors);
@@ -87,9 +90,9 @@ Result<Config> ParseConfig(const std::string& yaml_text, const std::string& file
     if (!errors->empty()) return errors->ToStatus();
     return config;
   } catch (const YAML::Exception& e) {
-    errors->Add(YamlError(file_name, e.mark, e.msg));
+    AddDocumentError(*errors, file_name, e.mark, "invalid YAML: " + e.msg);
   } catch (const std::exception& e) {
-    errors->Add(YamlError(file_name, YAML::Mark::null_mark(), e.what()));
+    AddDocumentError(*errors, file_name, YAML::Mark::null_mark(), e.what());
   }
   return errors->ToStatus();
 }

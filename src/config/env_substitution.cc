@@ -77,8 +77,10 @@ class LineSubstituter {
 
   void Error(size_t column, const std::string& message) {
     std::string where = file_.empty() ? "" : file_ + ":";
-    errors_.Add(where + std::to_string(line_number_) + ":" + std::to_string(column + 1) + ": " +
-                message);
+    int column_number = static_cast<int>(column) + 1;
+    errors_.Add(line_number_, column_number,
+                where + std::to_string(line_number_) + ":" + std::to_string(column_number) + ": " +
+                    message);
   }
 
   std::string_view line_;

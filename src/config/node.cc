@@ -23,12 +23,19 @@ std::optional<std::pair<YAML::Node, YAML::Node>> FindEntry(const YAML::Node& map
   return std::nullopt;
 }
 
-std::string Position(const std::string& file, const YAML::Mark& mark) {
-  std::string out = file;
-  if (mark.is_null()) return out;
-  if (!out.empty()) out += ':';
-  out += std::to_string(mark.line + 1) + ":" + std::to_string(mark.column + 1);
-  return out;
+// Adds "<file>:<line>:<col>: <path>: <message>" (parts left out when unknown or empty).
+void Record(ConfigErrors& errors, const std::string& file, const YAML::Mark& mark,
+            const std::string& path, std::string_view message) {
+  std::string text = file;
+  if (!mark.is_null()) {
+    if (!text.empty()) text += ':';
+    text += std::to_string(mark.line + 1) + ":" + std::to_string(mark.column + 1);
+  }
+  if (!text.empty()) text += ": ";
+  if (!path.empty()) text += path + ": ";
+  text += message;
+  errors.Add(mark.is_null() ? 0 : mark.line + 1, mark.is_null() ? 0 : mark.column + 1,
+             std::move(text));
 }
 
 std::optional<int64_t> ParseInt(const std::string& text) {
@@ -48,9 +55,12 @@ std::optional<bool> ParseBool(const std::string& text) {
 
 }  // namespace
 
-void ConfigErrors::Add(std::string error) {
+void ConfigErrors::Add(int line, int column, std::string error) {
   if (std::find(errors_.begin(), errors_.end(), error) != errors_.end()) return;
-  errors_.push_back(std::move(error));
+  std::pair<int, int> position(line, column);
+  auto at = std::upper_bound(positions_.begin(), positions_.end(), position);
+  errors_.insert(errors_.begin() + (at - positions_.begin()), std::move(error));
+  positions_.insert(at, position);
 }
 
 Status ConfigErrors::ToStatus() const {
@@ -227,7 +237,7 @@ std::vector<ConfigNode> ConfigNode::GetMapList(std::string_view key) {
   for (const auto& item : value) {
     std::string item_path = ChildPath(key) + "[" + std::to_string(index++) + "]";
     if (!item.IsMap()) {
-      errors_->Add(Position(file_, item.Mark()) + ": " + item_path + ": expected a mapping");
+      Record(*errors_, file_, item.Mark(), item_path, "expected a mapping");
       continue;
     }
     out.emplace_back(item, file_, std::move(item_path), errors_);
@@ -236,8 +246,9 @@ std::vector<ConfigNode> ConfigNode::GetMapList(std::string_view key) {
 }
 
 void ConfigNode::Error(std::string_view key, std::string_view message) {
-  std::string path = key.empty() ? path_ : ChildPath(key);
-  errors_->Add(Where(key) + ": " + (path.empty() ? "" : path + ": ") + std::string(message));
+  auto entry = key.empty() ? std::nullopt : FindEntry(*node_, key);
+  Record(*errors_, file_, entry ? entry->first.Mark() : node_->Mark(),
+         key.empty() ? path_ : ChildPath(key), message);
 }
 
 void ConfigNode::RejectUnknownKeys() {
@@ -245,16 +256,12 @@ void ConfigNode::RejectUnknownKeys() {
   std::set<std::string> seen;
   for (auto it = node_->begin(); it != node_->end(); ++it) {
     YAML::Node key = it->first;
-    std::string where = Position(file_, key.Mark());
     if (!key.IsScalar()) {
-      errors_->Add(where + ": " + path_ + ": keys must be plain strings");
-      continue;
-    }
-    std::string path = ChildPath(key.Scalar());
-    if (!seen.insert(key.Scalar()).second) {
-      errors_->Add(where + ": " + path + ": duplicate key");
+      Record(*errors_, file_, key.Mark(), path_, "keys must be plain strings");
+    } else if (!seen.insert(key.Scalar()).second) {
+      Record(*errors_, file_, key.Mark(), ChildPath(key.Scalar()), "duplicate key");
     } else if (known_keys_.count(key.Scalar()) == 0) {
-      errors_->Add(where + ": " + path + ": unknown key");
+      Record(*errors_, file_, key.Mark(), ChildPath(key.Scalar()), "unknown key");
     }
   }
 }
@@ -262,11 +269,6 @@ void ConfigNode::RejectUnknownKeys() {
 std::string ConfigNode::ChildPath(std::string_view key) const {
   if (path_.empty()) return std::string(key);
   return path_ + "." + std::string(key);
-}
-
-std::string ConfigNode::Where(std::string_view key) const {
-  auto entry = key.empty() ? std::nullopt : FindEntry(*node_, key);
-  return Position(file_, entry ? entry->first.Mark() : node_->Mark());
 }
 
 }  // namespace sluice

@@ -27,10 +27,13 @@ class Node;
 
 namespace sluice {
 
+// Every problem found in one file, kept in file order (line, then column) so that a user
+// reads them top to bottom whatever order the checks ran in.
 class ConfigErrors {
  public:
-  // Adds `error` unless the same text is already listed (a node may be checked twice).
-  void Add(std::string error);
+  // Adds `error` (already prefixed with its position) unless the same text is listed already
+  // (a node may be checked twice). `line` and `column` are 1-based; 0 sorts first.
+  void Add(int line, int column, std::string error);
   const std::vector<std::string>& all() const { return errors_; }
   bool empty() const { return errors_.empty(); }
   // One Status listing every error, one per line; OK when there are none.
@@ -38,6 +41,7 @@ class ConfigErrors {
 
  private:
   std::vector<std::string> errors_;
+  std::vector<std::pair<int, int>> positions_;  // parallel to errors_
 };
 
 class ConfigNode {
@@ -84,7 +88,6 @@ class ConfigNode {
 
  private:
   std::string ChildPath(std::string_view key) const;
-  std::string Where(std::string_view key) const;
   std::unique_ptr<YAML::Node> node_;
   std::string file_;
   std::string path_;

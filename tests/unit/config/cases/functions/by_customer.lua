@@ -1,0 +1,1 @@
+return {topic = "orders." .. record.customer}
