@@ -1,6 +1,5 @@
 // CLI11 dispatch for the `sluice` binary (shared/spec/cli.md).
 #include <CLI/CLI.hpp>
-
 #include <csignal>
 #include <iostream>
 
@@ -14,7 +13,10 @@ DestinationValidator RegistryValidator() { return ValidateDestination; }
 int Main(int argc, char** argv) {
   CLI::App app{"sluice: Postgres change data capture to the systems you already run"};
   app.require_subcommand(1);
-  app.set_version_flag("--version", [] { VersionCommand(); return std::string(); });
+  app.set_version_flag("--version", [] {
+    VersionCommand();
+    return std::string();
+  });
 
   std::string config_path = "sluice.yaml";
   CLI::App* run = app.add_subcommand("run", "Run the daemon until SIGINT/SIGTERM");

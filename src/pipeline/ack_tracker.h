@@ -51,8 +51,8 @@ class AckTracker {
   void AdvanceLocked();  // @locks mutex_ held
 
   mutable std::mutex mutex_;
-  std::map<Lsn, Txn> txns_;  // GUARDED_BY(mutex_), by commit LSN
-  Lsn frontier_ = 0;         // GUARDED_BY(mutex_)
+  std::map<Lsn, Txn> txns_;    // GUARDED_BY(mutex_), by commit LSN
+  Lsn frontier_ = 0;           // GUARDED_BY(mutex_)
   int64_t pending_total_ = 0;  // GUARDED_BY(mutex_)
 };
 

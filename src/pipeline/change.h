@@ -17,18 +17,23 @@ enum class Action : uint8_t { kInsert, kUpdate, kDelete, kTruncate, kRead };
 
 inline std::string_view ActionName(Action action) {
   switch (action) {
-    case Action::kInsert: return "insert";
-    case Action::kUpdate: return "update";
-    case Action::kDelete: return "delete";
-    case Action::kTruncate: return "truncate";
-    case Action::kRead: return "read";
+    case Action::kInsert:
+      return "insert";
+    case Action::kUpdate:
+      return "update";
+    case Action::kDelete:
+      return "delete";
+    case Action::kTruncate:
+      return "truncate";
+    case Action::kRead:
+      return "read";
   }
   return "insert";
 }
 
 inline std::optional<Action> ActionFromName(std::string_view name) {
-  for (Action a : {Action::kInsert, Action::kUpdate, Action::kDelete, Action::kTruncate,
-                   Action::kRead}) {
+  for (Action a :
+       {Action::kInsert, Action::kUpdate, Action::kDelete, Action::kTruncate, Action::kRead}) {
     if (ActionName(a) == name) return a;
   }
   return std::nullopt;
@@ -66,8 +71,8 @@ using Tuple = std::vector<Value>;
 struct Change {
   Action action = Action::kInsert;
   RelationPtr relation;
-  Tuple new_values;     // insert, update, read: the new row (one Value per relation column)
-  Tuple old_values;     // update (if the server sent it) and delete: the old row or its key
+  Tuple new_values;  // insert, update, read: the new row (one Value per relation column)
+  Tuple old_values;  // update (if the server sent it) and delete: the old row or its key
   bool has_old = false;
   bool old_is_key_only = false;  // old tuple was 'K' (identity columns only; others null)
   Position position;             // commit LSN and index within the transaction

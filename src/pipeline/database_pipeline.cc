@@ -113,8 +113,8 @@ Status DatabasePipeline::StreamOnce() {
   auto control = pg::Connect(db_.ConnInfo(false), "database " + db_.name);
   if (!control) return control.error();
   SLUICE_RETURN_IF_ERROR(Prepare(control->get()));
-  auto stream = pg::ReplicationStream::Open(db_.ConnInfo(true), db_.slot.name,
-                                            db_.publication.name, 0);
+  auto stream =
+      pg::ReplicationStream::Open(db_.ConnInfo(true), db_.slot.name, db_.publication.name, 0);
   if (!stream) return stream.error().WithContext("database " + db_.name);
   stream_ = stream->get();
   assembler_.Reset();
@@ -181,7 +181,8 @@ void DatabasePipeline::Tick(PGconn* control) {
   if (now - last_heartbeat_ >= db_.heartbeat_interval) {
     last_heartbeat_ = now;
     auto sent = pg::Query(control, "SELECT pg_logical_emit_message(true, 'sluice:heartbeat', '')");
-    if (!sent) SLUICE_LOG_WARN("database {}: heartbeat failed: {}", db_.name, sent.error().message());
+    if (!sent)
+      SLUICE_LOG_WARN("database {}: heartbeat failed: {}", db_.name, sent.error().message());
   }
   if (now - last_lag_check_ >= kLagInterval) {
     last_lag_check_ = now;

@@ -48,8 +48,8 @@ Result<std::unique_ptr<Engine>> Engine::Create(const Config& config, StateStore*
     auto made = make_sink(sink, context);
     if (!made) return made.error().WithContext("sink " + sink.name);
     const DatabaseConfig& db_config = db->config();
-    MessageContext message_context{sink.name, sink.name, db_config.name, db_config.name,
-                                   db_config.database, db_config.hostname};
+    MessageContext message_context{sink.name,      sink.name,          db_config.name,
+                                   db_config.name, db_config.database, db_config.hostname};
     engine->runners_.push_back(std::make_unique<SinkRunner>(
         sink, std::move(*made), message_context, store, &db->tracker(), &engine->types_));
     db->AddRunner(engine->runners_.back().get());

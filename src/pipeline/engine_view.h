@@ -10,10 +10,10 @@ namespace sluice {
 
 struct SinkStatus {
   std::string name;
-  std::string type;          // destination type
+  std::string type;  // destination type
   std::string database;
-  std::string status;        // active | paused | failing
-  std::string last_error;    // "" when healthy
+  std::string status;      // active | paused | failing
+  std::string last_error;  // "" when healthy
   int64_t messages_delivered = 0;
   int64_t messages_failed = 0;
   int64_t messages_dead_lettered = 0;

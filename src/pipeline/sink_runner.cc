@@ -35,9 +35,8 @@ size_t QueueCapacity(const SinkConfig& config) {
 
 }  // namespace
 
-SinkRunner::SinkRunner(const SinkConfig& config, std::unique_ptr<Sink> sink,
-                       MessageContext context, StateStore* store, AckTracker* tracker,
-                       const TypeRegistrySource* types)
+SinkRunner::SinkRunner(const SinkConfig& config, std::unique_ptr<Sink> sink, MessageContext context,
+                       StateStore* store, AckTracker* tracker, const TypeRegistrySource* types)
     : config_(config),
       sink_(std::move(sink)),
       context_(std::move(context)),
@@ -106,7 +105,8 @@ void SinkRunner::Push(ChangePtr change, const std::function<void()>& while_waiti
   std::unique_lock lock(mu_);
   const size_t capacity = QueueCapacity(config_);
   while (queue_.size() >= capacity && !stopping_) {
-    if (!space_cv_.wait_for(lock, kPushWait, [&] { return queue_.size() < capacity || stopping_; })) {
+    if (!space_cv_.wait_for(lock, kPushWait,
+                            [&] { return queue_.size() < capacity || stopping_; })) {
       lock.unlock();
       while_waiting();
       lock.lock();
@@ -337,13 +337,14 @@ void SinkRunner::FinishFresh(InFlight& in_flight) {
   SetFailing(first_error->message());
   // A target that failed the whole batch (not just permanent rejects) is treated as down:
   // later messages go to the store until a probe gets through.
-  bool all_failed = delivered.empty() &&
-                    std::any_of(failed_outcomes.begin(), failed_outcomes.end(),
-                                [](const sluice::Status& s) { return s.retry() != Retry::kPermanent; });
+  bool all_failed = delivered.empty() && std::any_of(failed_outcomes.begin(), failed_outcomes.end(),
+                                                     [](const sluice::Status& s) {
+                                                       return s.retry() != Retry::kPermanent;
+                                                     });
   if (all_failed && !circuit_open_) {
     circuit_open_ = true;
-    SLUICE_LOG_WARN("sink {}: target unavailable ({}); parking messages and probing",
-                    config_.name, first_error->message());
+    SLUICE_LOG_WARN("sink {}: target unavailable ({}); parking messages and probing", config_.name,
+                    first_error->message());
   }
   Park(failed, &failed_outcomes);
 }
@@ -369,8 +370,8 @@ void SinkRunner::Park(std::vector<Message>& messages, const std::vector<sluice::
     if (outcomes != nullptr) {
       const sluice::Status& outcome = (*outcomes)[i];
       p.last_error = outcome.message();
-      bool first_of_group = !blocked_groups_.contains(p.group_key) &&
-                            failed_groups.insert(p.group_key).second;
+      bool first_of_group =
+          !blocked_groups_.contains(p.group_key) && failed_groups.insert(p.group_key).second;
       if (first_of_group || outcome.retry() == Retry::kPermanent) {
         p.attempts = 1;
         p.next_attempt_at_ms = NowMs() + Backoff(1).count();
@@ -492,8 +493,8 @@ void SinkRunner::FinishProbe(InFlight& probe) {
     sluice::Status deleted = store_->DeleteParked(delivered_ids);
     if (!deleted.ok()) {
       // They stay parked and go out again later: a duplicate, never a loss.
-      SLUICE_LOG_ERROR("sink {}: cannot remove delivered messages from the store: {}",
-                       config_.name, deleted.message());
+      SLUICE_LOG_ERROR("sink {}: cannot remove delivered messages from the store: {}", config_.name,
+                       deleted.message());
     }
     if (circuit_open_) SLUICE_LOG_INFO("sink {}: target answers again", config_.name);
     circuit_open_ = false;
@@ -557,12 +558,15 @@ void SinkRunner::RefreshBlockedGroups() {
   }
   blocked_groups_ = std::set<std::string>(groups->begin(), groups->end());
   if (blocked_groups_.empty()) circuit_open_ = false;
-  std::lock_guard lock(mu_);
-  if (blocked_groups_.empty()) parked_failing_ = 0;
-  if (parked_failing_ == 0 && !blocked_groups_.empty()) {
-    auto parked = store_->ListParked(config_.name, "failing", 100000);
-    if (parked) parked_failing_ = static_cast<int64_t>(parked->size());
+  {
+    std::lock_guard lock(mu_);
+    if (blocked_groups_.empty()) parked_failing_ = 0;
+    if (parked_failing_ == 0 && !blocked_groups_.empty()) {  // first look after a restart
+      auto parked = store_->ListParked(config_.name, "failing", 100000);
+      if (parked) parked_failing_ = static_cast<int64_t>(parked->size());
+    }
   }
+  if (blocked_groups_.empty()) SetHealthy();
 }
 
 void SinkRunner::SetFailing(const std::string& error) {
@@ -576,7 +580,8 @@ void SinkRunner::SetFailing(const std::string& error) {
 
 void SinkRunner::SetHealthy() {
   std::lock_guard lock(mu_);
-  if (circuit_open_) return;
+  // Still failing while the target is down or any message waits for a retry.
+  if (circuit_open_ || parked_failing_ > 0) return;
   status_ = "active";
   last_error_.clear();
 }

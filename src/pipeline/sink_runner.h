@@ -166,7 +166,9 @@ class SinkRunner {
 class TypeRegistrySource {
  public:
   std::shared_ptr<const pg::TypeRegistry> Get() const { return std::atomic_load(&types_); }
-  void Set(std::shared_ptr<const pg::TypeRegistry> types) { std::atomic_store(&types_, std::move(types)); }
+  void Set(std::shared_ptr<const pg::TypeRegistry> types) {
+    std::atomic_store(&types_, std::move(types));
+  }
 
  private:
   std::shared_ptr<const pg::TypeRegistry> types_;

@@ -23,7 +23,8 @@ Result<PgConnPtr> Connect(const std::string& conninfo, const std::string& what);
 using Rows = std::vector<std::vector<std::string>>;  // text values; NULL as ""
 // Runs `sql` with text parameters $1..$n and returns all rows. Errors carry the server's
 // message; a broken connection is transient, anything else fatal.
-Result<Rows> Query(PGconn* conn, const std::string& sql, const std::vector<std::string>& params = {});
+Result<Rows> Query(PGconn* conn, const std::string& sql,
+                   const std::vector<std::string>& params = {});
 
 // Quotes an identifier for SQL ("my""name").
 std::string QuoteIdent(const std::string& name);

@@ -69,9 +69,8 @@ Result<std::unique_ptr<ReplicationStream>> ReplicationStream::Open(const std::st
     escaped += c;
   }
   std::string command = "START_REPLICATION SLOT " + QuoteIdent(slot) + " LOGICAL " +
-                        FormatLsn(start_lsn) +
-                        " (proto_version '2', publication_names '" + escaped +
-                        "', streaming 'on', messages 'true')";
+                        FormatLsn(start_lsn) + " (proto_version '2', publication_names '" +
+                        escaped + "', streaming 'on', messages 'true')";
   std::unique_ptr<PGresult, decltype(&PQclear)> result(PQexec(stream->conn_, command.c_str()),
                                                        &PQclear);
   if (!result || PQresultStatus(result.get()) != PGRES_COPY_BOTH) {
@@ -128,7 +127,8 @@ Result<StreamEvent> ReplicationStream::Next(std::chrono::milliseconds timeout) {
     timeval tv{static_cast<time_t>(wait_us / 1000000), static_cast<suseconds_t>(wait_us % 1000000)};
     int ready = select(fd + 1, &read_fds, nullptr, nullptr, &tv);
     if (ready < 0 && errno != EINTR) {
-      return Status::Transient(std::string("select on replication socket: ") + std::strerror(errno));
+      return Status::Transient(std::string("select on replication socket: ") +
+                               std::strerror(errno));
     }
     if (ready > 0 && PQconsumeInput(conn_) == 0) {
       return Status::Transient("replication connection lost: " + ConnError(conn_));
@@ -140,7 +140,7 @@ Status ReplicationStream::SendStatus(Lsn received, Lsn flushed) {
   char message[34];
   message[0] = 'r';
   WriteU64(message + 1, received);
-  WriteU64(message + 9, flushed);  // flushed
+  WriteU64(message + 9, flushed);   // flushed
   WriteU64(message + 17, flushed);  // applied
   WriteU64(message + 25, static_cast<uint64_t>(NowPgMicros()));
   message[33] = 0;  // no reply requested

@@ -56,9 +56,8 @@ Status EnsurePublication(PGconn* conn, const DatabaseConfig& db) {
 Status EnsureSlot(PGconn* conn, const DatabaseConfig& db) {
   const std::string where = "database " + db.name;
   const std::string& name = db.slot.name;
-  auto slot = Query(conn,
-                    "SELECT plugin, database FROM pg_replication_slots WHERE slot_name = $1",
-                    {name});
+  auto slot =
+      Query(conn, "SELECT plugin, database FROM pg_replication_slots WHERE slot_name = $1", {name});
   if (!slot) return slot.error().WithContext(where);
   if (!slot->empty()) {
     const auto& row = (*slot)[0];
@@ -73,12 +72,12 @@ Status EnsureSlot(PGconn* conn, const DatabaseConfig& db) {
     return Status::Ok();
   }
   if (!db.slot.create_if_not_exists) {
-    return Status::Fatal(where + ": replication slot \"" + name +
-                         "\" does not exist; create it (SELECT pg_create_logical_replication_slot('" +
-                         name + "', 'pgoutput')) or set slot.create_if_not_exists: true");
+    return Status::Fatal(
+        where + ": replication slot \"" + name +
+        "\" does not exist; create it (SELECT pg_create_logical_replication_slot('" + name +
+        "', 'pgoutput')) or set slot.create_if_not_exists: true");
   }
-  auto created =
-      Query(conn, "SELECT pg_create_logical_replication_slot($1, 'pgoutput')", {name});
+  auto created = Query(conn, "SELECT pg_create_logical_replication_slot($1, 'pgoutput')", {name});
   if (!created) {
     return created.error().WithContext(where + ": cannot create replication slot \"" + name + "\"");
   }

@@ -84,7 +84,8 @@ Status StreamedTxnBuffer::Append(uint32_t xid, uint32_t sub_xid, Change&& change
 Status StreamedTxnBuffer::Spill(Txn& txn, uint32_t xid) {
   std::error_code ec;
   std::filesystem::create_directories(spill_dir_, ec);
-  txn.file_path = spill_dir_ + "/txn-" + std::to_string(xid) + "-" + std::to_string(getpid()) + ".spill";
+  txn.file_path =
+      spill_dir_ + "/txn-" + std::to_string(xid) + "-" + std::to_string(getpid()) + ".spill";
   txn.file = std::fopen(txn.file_path.c_str(), "w+b");
   if (txn.file == nullptr) return IoError("cannot create spill file", txn.file_path);
   static constexpr size_t kFileBuffer = 1 << 20;
@@ -93,7 +94,8 @@ Status StreamedTxnBuffer::Spill(Txn& txn, uint32_t xid) {
   uint64_t first_index = txn.count - txn.in_memory.size();
   for (uint64_t i = 0; i < txn.in_memory.size(); ++i) {
     for (auto& [sub, start] : txn.subxacts) {
-      if (start.index == first_index + i) start.file_offset = static_cast<uint64_t>(std::ftell(txn.file));
+      if (start.index == first_index + i)
+        start.file_offset = static_cast<uint64_t>(std::ftell(txn.file));
     }
     SLUICE_RETURN_IF_ERROR(WriteChange(txn, txn.in_memory[i]));
   }
@@ -143,7 +145,8 @@ Status StreamedTxnBuffer::Abort(uint32_t xid, uint32_t sub_xid) {
   if (sub == txn.subxacts.end()) return Status::Ok();  // it made no changes
   SubxactStart start = sub->second;
   if (txn.file != nullptr) {
-    if (std::fflush(txn.file) != 0 || ftruncate(fileno(txn.file), static_cast<off_t>(start.file_offset)) != 0 ||
+    if (std::fflush(txn.file) != 0 ||
+        ftruncate(fileno(txn.file), static_cast<off_t>(start.file_offset)) != 0 ||
         std::fseek(txn.file, static_cast<long>(start.file_offset), SEEK_SET) != 0) {
       return IoError("cannot truncate spill file", txn.file_path);
     }

@@ -1,0 +1,99 @@
+#!/usr/bin/env bash
+# Starts a single-node Kafka broker (KRaft, broker+controller in one JVM) on 127.0.0.1 for tests
+# and benchmarks, waits until it accepts connections and prints its PID.
+#   usage: scripts/kafka/start.sh DIR PORT [SASL_PORT]
+# DIR holds server.properties, the log (DIR/kafka.log), the data and DIR/kafka.pid. A DIR that
+# was formatted before is reused as is, so stop.sh + start.sh is a broker restart that keeps data.
+# PORT is a PLAINTEXT listener. SASL_PORT, when given, is a SASL_PLAINTEXT listener with
+#   PLAIN users:  sluice / sluice-secret, and $ConnectionString / $SLUICE_KAFKA_EVENTHUB_CONN
+#                 (what Azure Event Hubs' Kafka endpoint expects; default below)
+#   SCRAM users:  sluice-scram / scram-secret (SCRAM-SHA-256 and SCRAM-SHA-512)
+# Real Event Hubs uses SASL_SSL on 9093; tests point the sink at this plaintext listener.
+# Env: SLUICE_KAFKA_HEAP (default 512m), SLUICE_KAFKA_READY_SECONDS (default 60).
+set -euo pipefail
+if [ $# -lt 2 ]; then
+  echo "usage: $0 DIR PORT [SASL_PORT]" >&2
+  exit 2
+fi
+dir="$(mkdir -p "$1" && cd "$1" && pwd)"
+port="$2"
+sasl_port="${3:-}"
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+libs="$("$here/fetch.sh")"
+eventhub_conn="${SLUICE_KAFKA_EVENTHUB_CONN:-Endpoint=sb://sluice-test.servicebus.windows.net/;SharedAccessKeyName=RootManageSharedAccessKey;SharedAccessKey=test-key}"
+
+if [ -f "$dir/kafka.pid" ] && kill -0 "$(cat "$dir/kafka.pid")" 2>/dev/null; then
+  echo "start.sh: a broker is already running from $dir (pid $(cat "$dir/kafka.pid"))" >&2
+  exit 1
+fi
+
+# The controller listener needs a port too; keep the one chosen at first start.
+if [ ! -f "$dir/controller.port" ]; then
+  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])' \
+    >"$dir/controller.port"
+fi
+cport="$(cat "$dir/controller.port")"
+
+listeners="PLAINTEXT://127.0.0.1:$port,CONTROLLER://127.0.0.1:$cport"
+advertised="PLAINTEXT://127.0.0.1:$port"
+if [ -n "$sasl_port" ]; then
+  listeners="$listeners,SASL_PLAINTEXT://127.0.0.1:$sasl_port"
+  advertised="$advertised,SASL_PLAINTEXT://127.0.0.1:$sasl_port"
+fi
+cat >"$dir/server.properties" <<PROPS
+process.roles=broker,controller
+node.id=1
+controller.quorum.voters=1@127.0.0.1:$cport
+controller.listener.names=CONTROLLER
+inter.broker.listener.name=PLAINTEXT
+listeners=$listeners
+advertised.listeners=$advertised
+listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT,SASL_PLAINTEXT:SASL_PLAINTEXT
+log.dirs=$dir/data
+num.partitions=4
+auto.create.topics.enable=false
+offsets.topic.replication.factor=1
+transaction.state.log.replication.factor=1
+transaction.state.log.min.isr=1
+share.coordinator.state.topic.replication.factor=1
+share.coordinator.state.topic.min.isr=1
+group.initial.rebalance.delay.ms=0
+sasl.enabled.mechanisms=PLAIN,SCRAM-SHA-256,SCRAM-SHA-512
+listener.name.sasl_plaintext.plain.sasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule required user_sluice="sluice-secret" user_\$ConnectionString="$eventhub_conn";
+listener.name.sasl_plaintext.scram-sha-256.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required;
+listener.name.sasl_plaintext.scram-sha-512.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required;
+PROPS
+
+java_cmd=(java "-Xmx${SLUICE_KAFKA_HEAP:-512m}" -XX:+UseG1GC -Djava.awt.headless=true
+          -Dorg.slf4j.simpleLogger.defaultLogLevel=warn -cp "$libs/*")
+if [ ! -f "$dir/data/meta.properties" ]; then
+  cluster_id="$(python3 -c 'import base64,uuid; print(base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("="))')"
+  if ! "${java_cmd[@]}" kafka.tools.StorageTool format -t "$cluster_id" -c "$dir/server.properties" \
+      --add-scram 'SCRAM-SHA-256=[name=sluice-scram,password=scram-secret]' \
+      --add-scram 'SCRAM-SHA-512=[name=sluice-scram,password=scram-secret]' \
+      >"$dir/format.log" 2>&1; then
+    echo "start.sh: formatting storage failed:" >&2
+    cat "$dir/format.log" >&2
+    exit 1
+  fi
+fi
+
+setsid "${java_cmd[@]}" kafka.Kafka "$dir/server.properties" >>"$dir/kafka.log" 2>&1 </dev/null &
+pid=$!
+echo "$pid" >"$dir/kafka.pid"
+
+deadline=$((SECONDS + ${SLUICE_KAFKA_READY_SECONDS:-60}))
+until (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; do
+  if ! kill -0 "$pid" 2>/dev/null; then
+    echo "start.sh: kafka exited during startup; last lines of $dir/kafka.log:" >&2
+    tail -n 30 "$dir/kafka.log" >&2
+    exit 1
+  fi
+  if ((SECONDS >= deadline)); then
+    echo "start.sh: kafka did not listen on 127.0.0.1:$port within the deadline; see $dir/kafka.log" >&2
+    kill "$pid" 2>/dev/null || true
+    exit 1
+  fi
+  sleep 0.2
+done
+echo "$pid"
