@@ -57,18 +57,20 @@ std::optional<bool> ParseBool(const std::string& text) {
 
 void ConfigErrors::Add(int line, int column, std::string error) {
   if (std::find(errors_.begin(), errors_.end(), error) != errors_.end()) return;
-  std::pair<int, int> position(line, column);
-  auto at = std::upper_bound(positions_.begin(), positions_.end(), position);
-  errors_.insert(errors_.begin() + (at - positions_.begin()), std::move(error));
-  positions_.insert(at, position);
+  errors_.push_back(std::move(error));
+  positions_.emplace_back(line, column);
 }
 
 Status ConfigErrors::ToStatus() const {
   if (errors_.empty()) return Status::Ok();
+  std::vector<size_t> order(errors_.size());
+  for (size_t i = 0; i < order.size(); ++i) order[i] = i;
+  std::stable_sort(order.begin(), order.end(),
+                   [this](size_t a, size_t b) { return positions_[a] < positions_[b]; });
   std::string message;
-  for (const auto& error : errors_) {
+  for (size_t i : order) {
     if (!message.empty()) message += '\n';
-    message += error;
+    message += errors_[i];
   }
   return Status::Fatal(std::move(message));
 }

@@ -27,16 +27,17 @@ class Node;
 
 namespace sluice {
 
-// Every problem found in one file, kept in file order (line, then column) so that a user
-// reads them top to bottom whatever order the checks ran in.
+// Every problem found in one file. all() lists them in the order they were found (append
+// only, so a parser may look at what it added since a given size); ToStatus() lists them in
+// file order (line, then column) so that a user reads them top to bottom.
 class ConfigErrors {
  public:
-  // Adds `error` (already prefixed with its position) unless the same text is listed already
-  // (a node may be checked twice). `line` and `column` are 1-based; 0 sorts first.
+  // Appends `error` (already prefixed with its position) unless the same text is listed
+  // already (a node may be checked twice). `line` and `column` are 1-based; 0 sorts first.
   void Add(int line, int column, std::string error);
   const std::vector<std::string>& all() const { return errors_; }
   bool empty() const { return errors_.empty(); }
-  // One Status listing every error, one per line; OK when there are none.
+  // One Status listing every error, one per line, in file order; OK when there are none.
   Status ToStatus() const;
 
  private:

@@ -84,5 +84,15 @@ TEST_F(ConfigNodeTest, RequireStringReportsMissingAndEmpty) {
                                                       "n.yaml:1:1: root.c: required"}));
 }
 
+TEST_F(ConfigNodeTest, AllKeepsFindOrderWhileStatusIsInFileOrder) {
+  ConfigNode node = Load("a: x\nb: y\n");
+  node.GetInt("b", 0);
+  node.GetInt("a", 0);
+  EXPECT_EQ(errors_->all(), (std::vector<std::string>{"n.yaml:2:1: root.b: expected an integer",
+                                                      "n.yaml:1:1: root.a: expected an integer"}));
+  EXPECT_EQ(errors_->ToStatus().message(),
+            "n.yaml:1:1: root.a: expected an integer\nn.yaml:2:1: root.b: expected an integer");
+}
+
 }  // namespace
 }  // namespace sluice
