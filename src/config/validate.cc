@@ -6,13 +6,28 @@
 namespace sluice::config_internal {
 namespace {
 
-// Records an error on every item whose name an earlier item already uses.
+// Names appear in API paths, metric labels and logs, so they keep to a URL-safe alphabet.
+bool IsValidName(const std::string& name) {
+  if (name.size() > 128) return false;
+  for (char c : name) {
+    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+              c == '-' || c == '_' || c == '.';
+    if (!ok) return false;
+  }
+  return true;
+}
+
+// Records an error on every malformed name and on every name an earlier item already uses.
 template <typename T>
-void CheckUniqueNames(const std::vector<T>& items, std::vector<ConfigNode>& nodes,
-                      std::string_view what) {
+void CheckNames(const std::vector<T>& items, std::vector<ConfigNode>& nodes,
+                std::string_view what) {
   std::map<std::string, std::string> first_path;  // name -> path of its first use
   for (size_t i = 0; i < items.size(); ++i) {
     if (items[i].name.empty()) continue;
+    if (!IsValidName(items[i].name)) {
+      nodes[i].Error("name", "use letters, digits, '-', '_' and '.' (at most 128)");
+      continue;
+    }
     auto [it, inserted] = first_path.emplace(items[i].name, nodes[i].path());
     if (!inserted) {
       nodes[i].Error("name", "duplicate " + std::string(what) + " name \"" + items[i].name +
@@ -69,10 +84,10 @@ void ValidateReferences(Config& config, std::vector<ConfigNode>& database_nodes,
                         std::vector<ConfigNode>& endpoint_nodes,
                         std::vector<ConfigNode>& function_nodes,
                         std::vector<ConfigNode>& sink_nodes) {
-  CheckUniqueNames(config.databases, database_nodes, "database");
-  CheckUniqueNames(config.http_endpoints, endpoint_nodes, "http endpoint");
-  CheckUniqueNames(config.functions, function_nodes, "function");
-  CheckUniqueNames(config.sinks, sink_nodes, "sink");
+  CheckNames(config.databases, database_nodes, "database");
+  CheckNames(config.http_endpoints, endpoint_nodes, "http endpoint");
+  CheckNames(config.functions, function_nodes, "function");
+  CheckNames(config.sinks, sink_nodes, "sink");
   for (size_t i = 0; i < config.sinks.size(); ++i) {
     SinkConfig& sink = config.sinks[i];
     CheckSinkDatabase(config, sink, sink_nodes[i]);
