@@ -129,6 +129,15 @@ CASES = {
             "SELECT pg_logical_emit_message(true, 'bytes', '\\x00ff'::bytea)",
         ],
     },
+    "five_columns": {
+        # The row of bench/decode_encode_bench.cc.
+        "setup": "CREATE TABLE orders (id int8 PRIMARY KEY, customer text, total numeric(12,2),"
+                 " created_at timestamptz, paid bool)",
+        "workload": [
+            "INSERT INTO orders VALUES (123456789, 'Ada Lovelace', 1200.50,"
+            " '2026-11-24 06:37:13.123456+00', true)",
+        ],
+    },
     "types": {
         "options": "-c TimeZone=Asia/Kolkata -c extra_float_digits=1",
         "setup": """

@@ -183,9 +183,10 @@ void MessageEncoder::EncodeSequin(const Change& change, std::string* out) const 
   out->append(",\"action\":\"");
   out->append(ActionName(change.action));
   out->append("\",\"metadata\":{");
-  AppendStringField("table_schema", relation.schema, out);
-  out->push_back(',');
-  AppendStringField("table_name", relation.table, out);
+  out->append("\"table_schema\":");
+  AppendJsonString(relation.schema, out);
+  out->append(",\"table_name\":");
+  AppendJsonString(relation.table, out);
   out->append(",\"commit_timestamp\":\"");
   pg::AppendUtcTimestamp(change.commit_time_us, out);
   out->append("\",\"commit_lsn\":");
@@ -260,10 +261,10 @@ void MessageEncoder::EncodeDebezium(const Change& change, std::string* out) cons
   const uint64_t ts_ms = static_cast<uint64_t>(change.commit_time_us / 1000);
   out->push_back(',');
   out->append(debezium_source_prefix_);
-  out->push_back(',');
-  AppendStringField("schema", relation.schema, out);
-  out->push_back(',');
-  AppendStringField("table", relation.table, out);
+  out->append(",\"schema\":");
+  AppendJsonString(relation.schema, out);
+  out->append(",\"table\":");
+  AppendJsonString(relation.table, out);
   out->append(",\"txId\":");
   AppendInt(change.xid, out);
   out->append(",\"lsn\":");

@@ -21,14 +21,6 @@ void AppendInt(int64_t value, std::string* out) {
   out->append(buf, end - buf);
 }
 
-// Appends `value` (>= 0) zero-padded to at least `width` digits.
-void AppendPadded(int64_t value, int width, std::string* out) {
-  char buf[24];
-  auto [end, ec] = std::to_chars(buf, buf + sizeof buf, value);
-  for (int pad = width - static_cast<int>(end - buf); pad > 0; --pad) out->push_back('0');
-  out->append(buf, end - buf);
-}
-
 // JSON number grammar: -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?
 bool IsJsonNumber(std::string_view text) {
   size_t i = 0, n = text.size();
@@ -167,26 +159,47 @@ bool ParseOffset(std::string_view* text, int64_t* offset_seconds) {
 
 int64_t FloorDiv(int64_t a, int64_t b) { return a / b - ((a % b != 0) && ((a < 0) != (b < 0))); }
 
-// Appends "YYYY-MM-DDTHH:MM:SS.ffffff"; false (appending nothing) before year 1.
+// Writes `value` (0..99) as two digits.
+char* PutTwoDigits(int64_t value, char* p) {
+  p[0] = static_cast<char>('0' + value / 10);
+  p[1] = static_cast<char>('0' + value % 10);
+  return p + 2;
+}
+
+// Appends "YYYY-MM-DDTHH:MM:SS.ffffff"; false (appending nothing) before year 1. Formats into
+// a local buffer and appends once: this runs for every timestamp of every message.
 bool AppendIsoDateTime(int64_t unix_micros, std::string* out) {
   const int64_t days = FloorDiv(unix_micros, kMicrosPerDay);
-  int64_t micros_of_day = unix_micros - days * kMicrosPerDay;
+  const int64_t micros_of_day = unix_micros - days * kMicrosPerDay;
   const CivilDate date = CivilFromDays(days);
   if (date.year < 1) return false;
-  AppendPadded(date.year, 4, out);
-  out->push_back('-');
-  AppendPadded(date.month, 2, out);
-  out->push_back('-');
-  AppendPadded(date.day, 2, out);
-  out->push_back('T');
+  char buf[40];
+  char* p = buf;
+  if (date.year < 10000) {
+    p = PutTwoDigits(date.year / 100, p);
+    p = PutTwoDigits(date.year % 100, p);
+  } else {
+    p = std::to_chars(p, buf + 16, date.year).ptr;
+  }
+  *p++ = '-';
+  p = PutTwoDigits(date.month, p);
+  *p++ = '-';
+  p = PutTwoDigits(date.day, p);
+  *p++ = 'T';
   const int64_t seconds_of_day = micros_of_day / kMicrosPerSecond;
-  AppendPadded(seconds_of_day / 3600, 2, out);
-  out->push_back(':');
-  AppendPadded(seconds_of_day / 60 % 60, 2, out);
-  out->push_back(':');
-  AppendPadded(seconds_of_day % 60, 2, out);
-  out->push_back('.');
-  AppendPadded(micros_of_day % kMicrosPerSecond, 6, out);
+  p = PutTwoDigits(seconds_of_day / 3600, p);
+  *p++ = ':';
+  p = PutTwoDigits(seconds_of_day / 60 % 60, p);
+  *p++ = ':';
+  p = PutTwoDigits(seconds_of_day % 60, p);
+  *p++ = '.';
+  int64_t fraction = micros_of_day % kMicrosPerSecond;
+  for (int i = 5; i >= 0; --i) {
+    p[i] = static_cast<char>('0' + fraction % 10);
+    fraction /= 10;
+  }
+  p += 6;
+  out->append(buf, p - buf);
   return true;
 }
 
@@ -495,21 +508,24 @@ void AppendBase64(std::string_view bytes, std::string* out) {
   static constexpr char kAlphabet[] =
       "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
   const auto* data = reinterpret_cast<const unsigned char*>(bytes.data());
+  const size_t start = out->size();
+  out->resize(start + (bytes.size() + 2) / 3 * 4);
+  char* p = out->data() + start;
   size_t i = 0;
   for (; i + 3 <= bytes.size(); i += 3) {
     const uint32_t group = data[i] << 16 | data[i + 1] << 8 | data[i + 2];
-    out->push_back(kAlphabet[group >> 18]);
-    out->push_back(kAlphabet[group >> 12 & 63]);
-    out->push_back(kAlphabet[group >> 6 & 63]);
-    out->push_back(kAlphabet[group & 63]);
+    *p++ = kAlphabet[group >> 18];
+    *p++ = kAlphabet[group >> 12 & 63];
+    *p++ = kAlphabet[group >> 6 & 63];
+    *p++ = kAlphabet[group & 63];
   }
   const size_t left = bytes.size() - i;
   if (left == 0) return;
   const uint32_t group = data[i] << 16 | (left == 2 ? data[i + 1] << 8 : 0);
-  out->push_back(kAlphabet[group >> 18]);
-  out->push_back(kAlphabet[group >> 12 & 63]);
-  out->push_back(left == 2 ? kAlphabet[group >> 6 & 63] : '=');
-  out->push_back('=');
+  *p++ = kAlphabet[group >> 18];
+  *p++ = kAlphabet[group >> 12 & 63];
+  *p++ = left == 2 ? kAlphabet[group >> 6 & 63] : '=';
+  *p = '=';
 }
 
 void AppendUtcTimestamp(int64_t unix_micros, std::string* out) {
