@@ -99,6 +99,8 @@ void ReadKafka(const std::string& brokers, const std::string& topic_regex, Arriv
       !Set(conf, "group.id", "sluice-bench-" + std::to_string(NowMicros()), &err) ||
       !Set(conf, "auto.offset.reset", "earliest", &err) ||
       !Set(conf, "enable.auto.commit", "false", &err) ||
+      // The default 500 ms fetch wait would add up to half a second to every latency.
+      !Set(conf, "fetch.wait.max.ms", "5", &err) ||
       !Set(conf, "topic.metadata.refresh.interval.ms", "500", &err)) {
     rd_kafka_conf_destroy(conf);
     stats->RecordMalformed("kafka: " + err);

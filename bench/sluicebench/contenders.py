@@ -242,6 +242,9 @@ class Debezium(Contender):
         env = dict(os.environ, JAVA_HOME=java_home)
         # The same command as the distribution's run.sh, run from our own directory so that
         # Quarkus reads our config/application.properties.
-        self.proc = self._popen([os.path.join(java_home, "bin", "java"), "-cp", classpath,
-                                 "io.debezium.server.Main"], cwd=run_dir, env=env)
+        # --add-opens: Quarkus's thread pool needs it on Java 24+ (it logs the same advice).
+        self.proc = self._popen([os.path.join(java_home, "bin", "java"),
+                                 "--add-opens", "java.base/java.lang=ALL-UNNAMED",
+                                 "-cp", classpath, "io.debezium.server.Main"],
+                                cwd=run_dir, env=env)
 
