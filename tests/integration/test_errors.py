@@ -124,13 +124,13 @@ def test_wal_level_replica_is_a_one_line_fatal_error(launch_sluice):
 
 
 def test_user_without_replication_gets_a_clear_error(db, launch_sluice):
-    db.sql("CREATE ROLE norep LOGIN;"
-           f" CREATE PUBLICATION {db.publication} FOR ALL TABLES;"
-           f" SELECT pg_create_logical_replication_slot('{db.slot}', 'pgoutput')")
+    role = f"norep_{db.name}"[:60]  # roles are cluster-wide: one per test database
+    db.sql(f"CREATE ROLE {role} LOGIN; CREATE PUBLICATION {db.publication} FOR ALL TABLES")
+    db.sql("SELECT pg_create_logical_replication_slot(%s, 'pgoutput')", (db.slot,))
     config = make_config(db, [webhook_sink("hook", "h", ["public.t"])],
                          {"h": "http://127.0.0.1:9/h"})
     config["databases"][0] = database_config(
-        db, username="norep", slot={"name": db.slot, "create_if_not_exists": False},
+        db, username=role, slot={"name": db.slot, "create_if_not_exists": False},
         publication={"name": db.publication, "create_if_not_exists": False})
     sluice = launch_sluice(config, start=False)
     sluice.start(wait_healthy=False)

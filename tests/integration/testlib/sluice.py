@@ -16,7 +16,7 @@ import yaml
 
 from testlib.waits import WaitTimeout, free_port, wait_until
 
-REPO_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+REPO_ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", ".."))
 SLUICE_BIN = os.environ.get("SLUICE_BIN", os.path.join(REPO_ROOT, "build", "sluice"))
 
 FAST_RETRY = {"initial_backoff": "100ms", "max_backoff": "1s"}
