@@ -7,7 +7,6 @@
 # PORT is a PLAINTEXT listener. SASL_PORT, when given, is a SASL_PLAINTEXT listener with
 #   PLAIN users:  sluice / sluice-secret, and $ConnectionString / $SLUICE_KAFKA_EVENTHUB_CONN
 #                 (what Azure Event Hubs' Kafka endpoint expects; default below)
-#   SCRAM users:  sluice-scram / scram-secret (SCRAM-SHA-256 and SCRAM-SHA-512)
 # Real Event Hubs uses SASL_SSL on 9093; tests point the sink at this plaintext listener.
 # Env: SLUICE_KAFKA_HEAP (default 512m), SLUICE_KAFKA_READY_SECONDS (default 60).
 set -euo pipefail
@@ -53,25 +52,23 @@ log.dirs=$dir/data
 num.partitions=4
 auto.create.topics.enable=false
 offsets.topic.replication.factor=1
+offsets.topic.num.partitions=1
 transaction.state.log.replication.factor=1
 transaction.state.log.min.isr=1
 share.coordinator.state.topic.replication.factor=1
 share.coordinator.state.topic.min.isr=1
 group.initial.rebalance.delay.ms=0
-sasl.enabled.mechanisms=PLAIN,SCRAM-SHA-256,SCRAM-SHA-512
+sasl.enabled.mechanisms=PLAIN
 listener.name.sasl_plaintext.plain.sasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule required user_sluice="sluice-secret" user_\$ConnectionString="$eventhub_conn";
-listener.name.sasl_plaintext.scram-sha-256.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required;
-listener.name.sasl_plaintext.scram-sha-512.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required;
 PROPS
 
 java_cmd=(java "-Xmx${SLUICE_KAFKA_HEAP:-512m}" -XX:+UseG1GC -Djava.awt.headless=true
           -Dorg.slf4j.simpleLogger.defaultLogLevel=warn -cp "$libs/*")
 if [ ! -f "$dir/data/meta.properties" ]; then
+  # A base64url id may start with "-"; "--cluster-id=" keeps it from reading as an option.
   cluster_id="$(python3 -c 'import base64,uuid; print(base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("="))')"
-  if ! "${java_cmd[@]}" kafka.tools.StorageTool format -t "$cluster_id" -c "$dir/server.properties" \
-      --add-scram 'SCRAM-SHA-256=[name=sluice-scram,password=scram-secret]' \
-      --add-scram 'SCRAM-SHA-512=[name=sluice-scram,password=scram-secret]' \
-      >"$dir/format.log" 2>&1; then
+  if ! "${java_cmd[@]}" kafka.tools.StorageTool format --cluster-id="$cluster_id" \
+      -c "$dir/server.properties" >"$dir/format.log" 2>&1; then
     echo "start.sh: formatting storage failed:" >&2
     cat "$dir/format.log" >&2
     exit 1
