@@ -198,14 +198,17 @@ void DatabasePipeline::Tick(PGconn* control) {
 void DatabasePipeline::OnTransactionBegin(Lsn commit_lsn) { tracker_.BeginTxn(commit_lsn); }
 
 void DatabasePipeline::OnChange(ChangePtr change) {
+  // Replaying a big streamed transaction or waiting for a full sink keeps this thread away
+  // from the read loop for long: keep the server from timing the connection out meanwhile.
+  auto keep_alive = [this] {
+    if (stream_ != nullptr) (void)SendStatusIfDue(false);
+  };
   for (SinkRunner* runner : runners_) {
     if (!runner->Accepts(*change)) continue;
     tracker_.AddPending(change->position.commit_lsn, 1);
-    runner->Push(change, [this] {
-      // The sink is full: keep the server from timing us out while we wait.
-      if (stream_ != nullptr) (void)SendStatusIfDue(false);
-    });
+    runner->Push(change, keep_alive);
   }
+  keep_alive();
 }
 
 void DatabasePipeline::OnTransactionCommit(Lsn commit_lsn, Lsn end_lsn) {

@@ -98,19 +98,20 @@ void SinkRunner::Stop(milliseconds timeout) {
 bool SinkRunner::Accepts(const Change& change) const {
   if (!config_.actions.contains(change.action)) return false;
   if (!config_.source.Matches(change.relation->schema, change.relation->table)) return false;
-  return !delivered_before_restart_ || change.position > *delivered_before_restart_;
+  // Everything up to the cursor is settled: a replay after a restart or reconnect skips it.
+  Position settled = cursor();
+  if (delivered_before_restart_) settled = std::max(settled, *delivered_before_restart_);
+  return change.position > settled;
 }
 
 void SinkRunner::Push(ChangePtr change, const std::function<void()>& while_waiting) {
   std::unique_lock lock(mu_);
   const size_t capacity = QueueCapacity(config_);
   while (queue_.size() >= capacity && !stopping_) {
-    if (!space_cv_.wait_for(lock, kPushWait,
-                            [&] { return queue_.size() < capacity || stopping_; })) {
-      lock.unlock();
-      while_waiting();
-      lock.lock();
-    }
+    space_cv_.wait_for(lock, kPushWait, [&] { return queue_.size() < capacity || stopping_; });
+    lock.unlock();
+    while_waiting();  // the caller rate-limits what it does here
+    lock.lock();
   }
   queue_.push_back(std::move(change));
   if (queue_.size() == 1 || queue_.size() >= static_cast<size_t>(config_.batch_size)) {

@@ -170,6 +170,7 @@ TEST_F(SinkRunnerTest, SkipsTablesAndActionsItDoesNotWant) {
   StartRunner();
   auto change = std::make_shared<Change>();
   change->relation = relation_;
+  change->position = Position{100, 0};
   change->action = Action::kInsert;
   EXPECT_FALSE(runner_->Accepts(*change));
   change->action = Action::kUpdate;
@@ -320,6 +321,18 @@ TEST_F(SinkRunnerTest, RestartSkipsWhatWasAlreadyDelivered) {
   replayed->position = Position{2100, 0};
   EXPECT_TRUE(runner_->Accepts(*replayed));
   EXPECT_TRUE(sink->delivered().empty());
+}
+
+TEST_F(SinkRunnerTest, AReplayAfterAReconnectSkipsWhatIsAlreadySettled) {
+  ScriptedSink* sink = StartRunner();
+  for (int i = 0; i < 10; ++i) PushChange(i, i, 0);
+  ASSERT_TRUE(WaitFor([&] { return runner_->cursor() == Position{1000, 0}; }));
+  auto replayed = std::make_shared<Change>();
+  replayed->action = Action::kInsert;
+  replayed->relation = relation_;
+  replayed->position = Position{500, 0};
+  EXPECT_FALSE(runner_->Accepts(*replayed));
+  EXPECT_EQ(sink->delivered().size(), 10u);
 }
 
 TEST_F(SinkRunnerTest, BackpressureBlocksThePusherUntilTheSinkCatchesUp) {
