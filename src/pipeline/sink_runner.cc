@@ -148,6 +148,7 @@ void SinkRunner::Run() {
     MaybeProbe();
     SaveCursorIfDue(false);
     std::lock_guard lock(mu_);
+    backlog_->Set(static_cast<int64_t>(queue_.size()) + parked_failing_);
     if (stopping_ && queue_.empty() && in_flight_.empty() && !probe_in_flight_ &&
         completed_done_.empty()) {
       drained_ = true;
@@ -623,7 +624,6 @@ SinkStatus SinkRunner::Report() const {
   }
   s.throughput_per_sec = throughput_;
   s.backlog = static_cast<int64_t>(queue_.size()) + parked_failing_;
-  backlog_->Set(s.backlog);
   return s;
 }
 
