@@ -1,5 +1,6 @@
 // `sluice quickstart`: a throwaway Postgres with demo data and a write workload, streamed to
 // stdout by a daemon with the default API listener. Everything is undone on exit.
+#include <signal.h>
 #include <yaml-cpp/yaml.h>
 
 #include <cstdio>
@@ -12,6 +13,36 @@ namespace sluice::cli {
 namespace {
 
 constexpr std::chrono::milliseconds kWorkloadInterval{400};
+
+// Holds SIGINT and SIGTERM back while the temporary server is set up, so that a Ctrl-C then
+// still runs the cleanup instead of killing us with a Postgres left behind. Children start
+// unblocked (RunProcess), so a Ctrl-C also ends a running initdb. Main thread only.
+class SetupSignalGuard {
+ public:
+  SetupSignalGuard() {
+    sigemptyset(&signals_);
+    sigaddset(&signals_, SIGINT);
+    sigaddset(&signals_, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &signals_, &previous_);
+  }
+  ~SetupSignalGuard() { Release(); }
+  // Consumes a pending SIGINT/SIGTERM, if any.
+  bool Interrupted() {
+    timespec no_wait{};
+    return sigtimedwait(&signals_, nullptr, &no_wait) > 0;
+  }
+  // Restores the previous mask: from here on the daemon's own handlers take the signals.
+  void Release() {
+    if (released_) return;
+    released_ = true;
+    pthread_sigmask(SIG_SETMASK, &previous_, nullptr);
+  }
+
+ private:
+  sigset_t signals_;
+  sigset_t previous_;
+  bool released_ = false;
+};
 
 std::string ConnInfo(const TempPostgres& server, const std::string& dbname) {
   DatabaseConfig db;
@@ -60,18 +91,28 @@ void PrintBanner(const Config& config, const TempPostgres& server) {
 
 int QuickstartCommand() {
   std::fprintf(stderr, "sluice quickstart: starting a temporary Postgres...\n");
+  SetupSignalGuard signals;
   Result<std::unique_ptr<TempPostgres>> server = TempPostgres::Start();
+  if (signals.Interrupted()) {
+    std::fprintf(stderr, "quickstart: interrupted, cleaning up\n");
+    return 0;  // `server`, if any, stops Postgres and removes its directory
+  }
   if (!server) {
     std::fprintf(stderr, "quickstart: %s\n", server.error().message().c_str());
     return 1;
   }
   Status demo = CreateDemoDatabase(ConnInfo(**server, "postgres"), ConnInfo(**server, "demo"));
+  if (signals.Interrupted()) {
+    std::fprintf(stderr, "quickstart: interrupted, cleaning up\n");
+    return 0;
+  }
   if (!demo.ok()) {
     std::fprintf(stderr, "quickstart: creating the demo database: %s\n", demo.message().c_str());
     return 1;
   }
   Config config = QuickstartConfig(**server);
   PrintBanner(config, **server);
+  signals.Release();
   DemoWorkload workload(ConnInfo(**server, "demo"), kWorkloadInterval);
   workload.Start();
   int exit_code = RunDaemon(config);
