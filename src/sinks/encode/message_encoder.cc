@@ -72,7 +72,9 @@ void AppendStringField(std::string_view name, std::string_view value, std::strin
 
 MessageEncoder::MessageEncoder(EncodingConfig options, MessageContext context,
                                std::shared_ptr<const pg::TypeRegistry> types)
-    : options_(std::move(options)), types_(std::move(types)) {
+    : options_(std::move(options)),
+      debezium_(options_.message_format == "debezium"),
+      types_(std::move(types)) {
   codec_options_.numeric_as_number = options_.numeric_as_number;
   codec_options_.bytea_base64 = options_.bytea_base64;
   codec_options_.timestamp_unix_microsecond = options_.timestamp_unix_microsecond;
@@ -100,7 +102,7 @@ MessageEncoder::MessageEncoder(EncodingConfig options, MessageContext context,
 }
 
 void MessageEncoder::Encode(const Change& change, std::string* out) const {
-  if (options_.message_format == "debezium") {
+  if (debezium_) {
     EncodeDebezium(change, out);
   } else {
     EncodeSequin(change, out);

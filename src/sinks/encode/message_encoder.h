@@ -53,6 +53,7 @@ class MessageEncoder {
   void AppendColumnValue(const ColumnDef& column, const Value& value, std::string* out) const;
 
   EncodingConfig options_;
+  bool debezium_;  // message_format: debezium, else the Sequin envelope
   pg::CodecOptions codec_options_;
   std::shared_ptr<const pg::TypeRegistry> types_;
   // JSON fragments that never change, escaped once here instead of per message.

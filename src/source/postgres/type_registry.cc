@@ -85,7 +85,8 @@ constexpr Builtin kBuiltins[] = {
 bool IsVectorTypeName(std::string_view name) { return name == "vector" || name == "halfvec"; }
 
 constexpr char kCatalogQuery[] =
-    "SELECT t.oid, n.nspname, t.typname, t.typtype, t.typelem, t.typbasetype, t.typdelim "
+    "SELECT t.oid, n.nspname, t.typname, t.typtype, t.typelem, t.typbasetype, t.typdelim, "
+    "t.typcategory "
     "FROM pg_catalog.pg_type t JOIN pg_catalog.pg_namespace n ON n.oid = t.typnamespace "
     "WHERE t.oid >= 16384";
 
@@ -138,6 +139,7 @@ Status TypeRegistry::LoadFromCatalog(PGconn* conn) {
     catalog_row.element_oid = oid_at(row, 4);
     catalog_row.base_oid = oid_at(row, 5);
     catalog_row.delimiter = PQgetvalue(result.get(), row, 6)[0];
+    catalog_row.typcategory = PQgetvalue(result.get(), row, 7)[0];
     rows.push_back(std::move(catalog_row));
   }
   ResolveCatalog(rows);
@@ -153,9 +155,9 @@ void TypeRegistry::ResolveCatalog(const std::vector<CatalogRow>& rows) {
     std::string_view bare_name = std::string_view(row.name).substr(row.name.find('.') + 1);
     if (IsVectorTypeName(bare_name)) {
       info.category = TypeCategory::kVector;
-    } else if (row.element_oid != 0 && row.typtype == 'b' && bare_name.starts_with('_')) {
-      // An array type (typelem set, named "_elem"). Fixed-length types such as `point` also
-      // have typelem but are not arrays.
+    } else if (row.typcategory == 'A' && row.element_oid != 0) {
+      // An array type. (typelem alone is not enough: fixed-length types such as `point` set
+      // it too.)
       info.category = TypeCategory::kArray;
       info.element_oid = row.element_oid;
     }

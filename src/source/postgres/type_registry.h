@@ -83,6 +83,7 @@ class TypeRegistry {
     uint32_t element_oid;
     uint32_t base_oid;
     char delimiter;
+    char typcategory;  // 'A' for arrays
   };
   void Put(uint32_t oid, TypeInfo info);
   void ResolveCatalog(const std::vector<CatalogRow>& rows);
