@@ -32,6 +32,7 @@ void ArrivalStats::Record(const std::vector<Arrival>& arrivals, int64_t arrival_
       if (it == tables_.end()) it = tables_.emplace(std::string(a.table), TableStats{}).first;
       stats = &it->second;
       stats_table = it->first;
+      ++stats->deliveries;
     }
     if (stats->count == 0) {
       stats->first_arrival_us = arrival_us;
@@ -90,11 +91,12 @@ std::string ArrivalStats::ToJson(bool percentiles) const {
     char buf[512];
     std::snprintf(
         buf, sizeof(buf),
-        ":{\"count\":%llu,\"checksum\":\"%llu\",\"first_arrival_us\":%lld,"
+        ":{\"count\":%llu,\"deliveries\":%llu,\"checksum\":\"%llu\",\"first_arrival_us\":%lld,"
         "\"last_arrival_us\":%lld,\"first_commit_us\":%lld,\"last_commit_us\":%lld",
-        static_cast<unsigned long long>(t.count), static_cast<unsigned long long>(t.checksum),
-        static_cast<long long>(t.first_arrival_us), static_cast<long long>(t.last_arrival_us),
-        static_cast<long long>(t.first_commit_us), static_cast<long long>(t.last_commit_us));
+        static_cast<unsigned long long>(t.count), static_cast<unsigned long long>(t.deliveries),
+        static_cast<unsigned long long>(t.checksum), static_cast<long long>(t.first_arrival_us),
+        static_cast<long long>(t.last_arrival_us), static_cast<long long>(t.first_commit_us),
+        static_cast<long long>(t.last_commit_us));
     out += buf;
     if (percentiles) {
       std::vector<int64_t> sorted = t.latencies_us;

@@ -43,7 +43,8 @@ class ArrivalStats {
  private:
   struct TableStats {
     uint64_t count = 0;
-    uint64_t checksum = 0;  // wraps modulo 2^64 on purpose
+    uint64_t deliveries = 0;  // requests / reads that carried changes of this table
+    uint64_t checksum = 0;    // wraps modulo 2^64 on purpose
     int64_t first_arrival_us = 0;
     int64_t last_arrival_us = 0;
     int64_t first_commit_us = 0;

@@ -13,6 +13,7 @@ void ReadHttpPull(const std::string& host, int port, const std::string& consumer
                   ArrivalStats* stats, const std::atomic<bool>& stop) {
   httplib::Client client(host, port);
   client.set_keep_alive(true);
+  client.set_tcp_nodelay(true);  // see main.cc: no Nagle wait on the request body
   client.set_read_timeout(std::chrono::seconds(10));
   const std::string base = "/api/http_pull_consumers/" + consumer;
   const std::string receive_body =

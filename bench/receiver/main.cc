@@ -58,6 +58,9 @@ int Run(int argc, char** argv) {
   // Senders keep their connections open for the whole run.
   server.set_keep_alive_max_count(1 << 30);
   server.set_payload_max_length(256 << 20);
+  // httplib writes a response's headers and body separately; with Nagle on, the body waits
+  // for the sender's delayed ACK (~40 ms) and every webhook round trip would look that slow.
+  server.set_tcp_nodelay(true);
   server.Get("/stats", [&stats](const httplib::Request& req, httplib::Response& res) {
     res.set_content(stats.ToJson(req.has_param("percentiles")), "application/json");
   });

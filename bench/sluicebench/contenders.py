@@ -15,6 +15,11 @@ JAVA_HOMES = sorted(glob.glob("/usr/lib/jvm/temurin-2[1-9]*") +
                     glob.glob("/usr/lib/jvm/java-2[1-9]*"), reverse=True)
 
 
+class Unavailable(RuntimeError):
+    """The contender cannot run on this machine or build (e.g. sluice has no such sink yet):
+    reported as unavailable, not as a failure."""
+
+
 class Contender:
     """Base: subclasses set name/destination/slot and implement _launch()."""
     name = ""
@@ -135,6 +140,13 @@ class Sluice(Contender):
         config_path = os.path.join(self.ctx.workdir, f"{self.name}.yaml")
         with open(config_path, "w") as f:
             f.write(config)
+        check = subprocess.run([self.ctx.sluice_bin, "config", "validate", config_path],
+                               capture_output=True, text=True)
+        if check.returncode != 0:
+            problem = (check.stdout + check.stderr).strip()
+            if "unknown destination type" in problem:
+                raise Unavailable(f"this sluice build has no {dest['type']} sink")
+            raise RuntimeError(f"sluice rejected the benchmark config: {problem}")
         self.version = subprocess.run([self.ctx.sluice_bin, "version"], capture_output=True,
                                       text=True).stdout.strip().splitlines()[:1]
         self.version = self.version[0] if self.version else "?"

@@ -59,19 +59,21 @@ class Receiver:
 
     def wait_for(self, table, count, drain_s, idle_s):
         """Waits until `count` changes of `table` arrived, or drain_s passed, or nothing new
-        arrived for idle_s. Returns the count reached."""
+        arrived for idle_s. Returns (count reached, True when it stopped at drain_s while
+        changes were still arriving)."""
         deadline = time.monotonic() + drain_s
         last, last_change = -1, time.monotonic()
         while time.monotonic() < deadline:
             got = self.table(table)[0]["count"]
             if got >= count:
-                return got
+                return got, False
             if got != last:
                 last, last_change = got, time.monotonic()
             elif time.monotonic() - last_change > idle_s:
-                return got
+                return got, False
             time.sleep(0.05)
-        return self.table(table)[0]["count"]
+        got = self.table(table)[0]["count"]
+        return got, got != last
 
     def stop(self):
         procs.stop_process(self.proc, 5)

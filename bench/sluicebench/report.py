@@ -117,18 +117,23 @@ def write_markdown(path, meta, contenders, results, workload_list):
         out.append(f"Postgres took the load at up to {gen:,.0f} changes/s.")
         out.append("")
         out.append("| contender | delivered / written | complete | changes/s | p50 ms | p90 ms | "
-                   "p99 ms | max ms | CPU s per 1M | peak RSS MiB |")
-        out.append("| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+                   "p99 ms | max ms | CPU s per 1M | peak RSS MiB | changes per delivery |")
+        out.append("| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
         for r in rows:
             lat = r["latency_ms"]
-            complete = "yes" if r["complete"] else (
-                f"**NO** (lost {r['lost']:,}, extra {r['extra']:,}"
-                f"{', checksum differs' if r['lost'] == 0 and r['extra'] == 0 else ''})")
+            if r["complete"]:
+                complete = "yes"
+            elif r.get("timed_out"):
+                complete = f"**NO**: still arriving after {r['drain_s']:.0f} s"
+            else:
+                complete = (f"**NO** (lost {r['lost']:,}, extra {r['extra']:,}"
+                            f"{', checksum differs' if r['lost'] == 0 and r['extra'] == 0 else ''})")
             out.append(f"| {r['contender']} | {r['delivered']:,} / {r['expected']:,} | "
                        f"{complete} | {_fmt(r['throughput'])} | {_fmt(lat.get('p50'), 1)} | "
                        f"{_fmt(lat.get('p90'), 1)} | {_fmt(lat.get('p99'), 1)} | "
                        f"{_fmt(lat.get('max'), 1)} | {_fmt(r['cpu_s_per_million'], 1)} | "
-                       f"{_fmt(r['peak_rss_mib'])} |")
+                       f"{_fmt(r['peak_rss_mib'])} | "
+                       f"{_fmt(r['delivered'] / r['deliveries'] if r.get('deliveries') else None, 1)} |")
         out.append("")
     pairs = ratios(results, contenders)
     if pairs:

@@ -1,7 +1,11 @@
 """Drives one contender through the workloads and measures it."""
+import os
+import signal
+import subprocess
 import time
 
 from . import workloads as wl
+from .contenders import Unavailable
 
 PING_TABLE = "bench_ping"
 
@@ -33,16 +37,45 @@ def wait_ready(contender, pg, pings, timeout_s):
     return None
 
 
-def measure(contender, pg, workload):
-    """Runs one workload against a started contender; returns a result dict."""
+class Profile:
+    """`perf record -g` attached to the contender for one workload, then a text report of the
+    hottest symbols in perf_dir/<contender>-<workload>.txt."""
+
+    def __init__(self, pid, perf_dir, label):
+        os.makedirs(perf_dir, exist_ok=True)
+        self.data = os.path.join(perf_dir, f"{label}.perf.data")
+        self.text = os.path.join(perf_dir, f"{label}.txt")
+        self.proc = subprocess.Popen(["perf", "record", "-q", "-F", "499", "-g", "-p", str(pid),
+                                      "-o", self.data], stdout=subprocess.DEVNULL,
+                                     stderr=subprocess.DEVNULL)
+
+    def finish(self):
+        self.proc.send_signal(signal.SIGINT)
+        self.proc.wait(timeout=60)
+        with open(self.text, "w") as f:
+            subprocess.run(["perf", "report", "-i", self.data, "--stdio", "--no-children",
+                            "--percent-limit", "1.5", "-g", "none"], stdout=f,
+                           stderr=subprocess.DEVNULL, timeout=300)
+        os.remove(self.data)
+
+
+def measure(contender, pg, workload, deadline, perf_dir=None):
+    """Runs one workload against a started contender and waits for its changes until the
+    workload's drain time or the contender's `deadline` (monotonic) ends; returns a result
+    dict. With perf_dir, sluice is profiled during the workload (which then costs more CPU)."""
+    profile = None
+    if perf_dir and contender.name.startswith("sluice"):
+        profile = Profile(contender.proc.pid, perf_dir, f"{contender.name}-{workload.name}")
     cpu0, _ = contender.meter.mark()
     written = workload.run(pg)
     idle_s = 90 if workload.name == "bigtx" else 20
-    got = contender.receiver.wait_for(workload.table, written.count, workload.drain_seconds,
-                                      idle_s)
+    drain_s = max(5.0, min(workload.drain_seconds, deadline - time.monotonic()))
+    got, timed_out = contender.receiver.wait_for(workload.table, written.count, drain_s, idle_s)
     if got >= written.count:
         time.sleep(0.3)  # let duplicates, if any, show up before counting
     cpu1, peak_rss = contender.meter.mark()
+    if profile:
+        profile.finish()
     table, stats = contender.receiver.table(workload.table, percentiles=True)
     count = table["count"]
     checksum_ok = count == written.count and int(table["checksum"]) == written.checksum
@@ -53,8 +86,11 @@ def measure(contender, pg, workload):
         "workload": workload.name,
         "expected": written.count,
         "delivered": count,
+        "deliveries": table.get("deliveries", 0),
         "complete": checksum_ok,
-        "lost": max(0, written.count - count),
+        "lost": 0 if timed_out else max(0, written.count - count),
+        "timed_out": timed_out,
+        "drain_s": drain_s,
         "extra": max(0, count - written.count),
         "checksum_ok": checksum_ok,
         "generator_rate": written.rate,
@@ -70,8 +106,11 @@ def measure(contender, pg, workload):
     }
 
 
-def run_contender(contender, pg, pings, workload_list, ready_timeout_s, log):
-    """Starts the contender, runs every workload, stops it. Returns (info, results)."""
+def run_contender(contender, pg, pings, workload_list, allowance_s, log, perf_dir=None):
+    """Starts the contender, runs the workloads within allowance_s seconds (what does not fit
+    is skipped and noted), stops it. Returns (info, results)."""
+    deadline = time.monotonic() + allowance_s
+    ready_timeout_s = min(120.0, allowance_s / 3)
     info = {"name": contender.name, "destination": contender.destination, "error": None}
     results = []
     wl.reset_tables(pg)
@@ -86,11 +125,17 @@ def run_contender(contender, pg, pings, workload_list, ready_timeout_s, log):
         info["ready_s"] = ready
         log(f"  {contender.name}: streaming after {ready:.1f} s")
         for w in workload_list:
-            r = measure(contender, pg, w)
+            if time.monotonic() + 5 > deadline:
+                skipped = [x.name for x in workload_list[workload_list.index(w):]]
+                info["error"] = f"time allowance ({allowance_s:.0f} s) used up; skipped " + \
+                    ", ".join(skipped)
+                break
+            r = measure(contender, pg, w, deadline, perf_dir)
             results.append(r)
             lat = r["latency_ms"]
+            state = "ok" if r["complete"] else "TIMED OUT" if r["timed_out"] else "INCOMPLETE"
             log(f"  {contender.name} {w.name}: {r['delivered']}/{r['expected']} "
-                f"{'ok' if r['complete'] else 'INCOMPLETE'}, {r['throughput']:,.0f}/s, "
+                f"{state}, {r['throughput']:,.0f}/s, "
                 f"p50 {lat.get('p50', 0):.1f} ms p99 {lat.get('p99', 0):.1f} ms, "
                 f"cpu {r['cpu_s']:.1f} s, rss {r['peak_rss_mib']:.0f} MiB"
                 + (f", malformed {r['malformed']}: {r['last_error']}" if r["malformed"] else ""))
@@ -98,6 +143,8 @@ def run_contender(contender, pg, pings, workload_list, ready_timeout_s, log):
                 info["error"] = f"exited during {w.name}; see {contender.log_path}"
                 break
         info["lifetime_peak_rss_mib"] = contender.meter.lifetime_peak_rss_mib()
+    except Unavailable as e:
+        info["error"] = f"unavailable: {e}"
     except Exception as e:  # one contender's failure must not end the others' runs
         info["error"] = f"{type(e).__name__}: {e}"
     finally:
