@@ -10,6 +10,7 @@ packages=(
   librdkafka-dev libhiredis-dev redis-server
   libgtest-dev libgmock-dev libbenchmark-dev
   python3 python3-requests procps
+  libsimdjson-dev
 )
 missing=()
 for p in "${packages[@]}"; do
