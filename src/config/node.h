@@ -17,6 +17,7 @@
 #include <set>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "common/status.h"
@@ -35,6 +36,8 @@ class ConfigErrors {
   // Appends `error` (already prefixed with its position) unless the same text is listed
   // already (a node may be checked twice). `line` and `column` are 1-based; 0 sorts first.
   void Add(int line, int column, std::string error);
+  // An error without a file position (listed first by ToStatus).
+  void Add(std::string error) { Add(0, 0, std::move(error)); }
   const std::vector<std::string>& all() const { return errors_; }
   bool empty() const { return errors_.empty(); }
   // One Status listing every error, one per line, in file order; OK when there are none.

@@ -90,8 +90,10 @@ TEST_F(ConfigNodeTest, AllKeepsFindOrderWhileStatusIsInFileOrder) {
   node.GetInt("a", 0);
   EXPECT_EQ(errors_->all(), (std::vector<std::string>{"n.yaml:2:1: root.b: expected an integer",
                                                       "n.yaml:1:1: root.a: expected an integer"}));
+  errors_->Add("general problem");
   EXPECT_EQ(errors_->ToStatus().message(),
-            "n.yaml:1:1: root.a: expected an integer\nn.yaml:2:1: root.b: expected an integer");
+            "general problem\nn.yaml:1:1: root.a: expected an integer\nn.yaml:2:1: root.b: "
+            "expected an integer");
 }
 
 }  // namespace
