@@ -12,7 +12,12 @@
 namespace sluice {
 namespace {
 
-using namespace config_internal;
+using config_internal::ParseDatabase;
+using config_internal::ParseFunction;
+using config_internal::ParseHttpEndpoint;
+using config_internal::ParseServer;
+using config_internal::ParseSink;
+using config_internal::ValidateReferences;
 
 // Adds "<file>:<line>:<col>: <message>" for a problem with the document as a whole.
 void AddDocumentError(ConfigErrors& errors, const std::string& file, const YAML::Mark& mark,

@@ -30,10 +30,6 @@ bool IsPlainIdentifier(const std::string& name) {
   return IsSlotName(name) && !(name[0] >= '0' && name[0] <= '9');
 }
 
-bool StartsWith(std::string_view text, std::string_view prefix) {
-  return text.substr(0, prefix.size()) == prefix;
-}
-
 void ParseSsl(ConfigNode& node, SslConfig& ssl) {
   if (node.KindOf("ssl") != ConfigNode::Kind::kMap) {
     ssl.mode = node.GetBool("ssl", false) ? "require" : "disable";

@@ -8,7 +8,8 @@
 // Copies share one error list, so a tree of nodes collects every problem of a file. A node
 // returned by GetMap/GetMapList is a new node: whoever reads it calls its RejectUnknownKeys.
 // Error messages never quote a value (it may be a secret), only keys, names and positions.
-// Not thread-safe: one thread parses a file; the document stays alive while any node does.
+// Not thread-safe: nodes sharing an error list (copies, children) must be used by one thread
+// at a time. Every node keeps the YAML document alive.
 #include <chrono>
 #include <cstdint>
 #include <map>

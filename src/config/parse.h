@@ -34,4 +34,8 @@ std::string GetEnum(ConfigNode& node, std::string_view key, std::string default_
 // "schema.table" with both parts non-empty.
 bool IsQualifiedTableName(std::string_view name);
 
+inline bool StartsWith(std::string_view text, std::string_view prefix) {
+  return text.substr(0, prefix.size()) == prefix;
+}
+
 }  // namespace sluice::config_internal
