@@ -83,4 +83,14 @@ std::string RouteTemplate::Render(const Message& message) const {
   return out;
 }
 
+std::optional<RouteTemplate> CompileRouteField(ConfigNode& node, std::string_view key,
+                                               const std::string& text) {
+  auto compiled = RouteTemplate::Compile(text);
+  if (!compiled) {
+    node.Error(key, compiled.error().message());
+    return std::nullopt;
+  }
+  return std::move(*compiled);
+}
+
 }  // namespace sluice

@@ -6,11 +6,13 @@
 // Placeholders: {schema} {table} {action} {group_key} {pks} (record_pks joined with ':').
 // "{{" and "}}" are literal braces. Compiled once at config time; Render is const and
 // thread-safe.
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "common/status.h"
+#include "config/node.h"
 #include "sinks/message.h"
 
 namespace sluice {
@@ -40,5 +42,10 @@ class RouteTemplate {
   std::string text_;
   std::vector<Part> parts_;
 };
+
+// Compiles `text`, the value of the routing field `key` of `node`; records a config error on
+// `node` (and returns nullopt) when it does not compile.
+std::optional<RouteTemplate> CompileRouteField(ConfigNode& node, std::string_view key,
+                                               const std::string& text);
 
 }  // namespace sluice

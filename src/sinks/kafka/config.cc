@@ -1,9 +1,9 @@
 #include "sinks/kafka/config.h"
 
+#include <librdkafka/rdkafka.h>
+
 #include <algorithm>
 #include <cctype>
-
-#include "sinks/kafka/client.h"
 
 namespace sluice {
 namespace {
@@ -12,17 +12,6 @@ std::string Lower(std::string text) {
   std::transform(text.begin(), text.end(), text.begin(),
                  [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
   return text;
-}
-
-// Reads a template field; records a config error when it does not compile.
-std::optional<RouteTemplate> ReadTemplate(ConfigNode& node, std::string_view key,
-                                          const std::string& text) {
-  auto compiled = RouteTemplate::Compile(text);
-  if (!compiled) {
-    node.Error(key, compiled.error().message());
-    return std::nullopt;
-  }
-  return std::move(*compiled);
 }
 
 // Fields both destination types share: compression, topic creation, pipelining, producer.
@@ -47,12 +36,29 @@ void ReadProducerFields(ConfigNode& node, KafkaConfig* config) {
   config->producer = node.GetStringMap("producer");
 }
 
-// Checks the assembled librdkafka properties (typos in `producer:` fail here) and turns the
-// errors recorded on `node` during this parse into the returned status.
-Result<KafkaConfig> Finish(ConfigNode& node, size_t errors_before, KafkaConfig config) {
-  if (auto conf = BuildProducerConf(config, "sluice-validate"); !conf) {
-    node.Error("producer", conf.error().message());
+// Lets librdkafka check each `producer:` property, so a typo is a config error, not a
+// runtime one. Values are not echoed: one of them may be a secret.
+void CheckProducerProperties(ConfigNode& node, const std::map<std::string, std::string>& producer) {
+  rd_kafka_conf_t* conf = rd_kafka_conf_new();
+  char errstr[512];
+  for (const auto& [name, value] : producer) {
+    switch (rd_kafka_conf_set(conf, name.c_str(), value.c_str(), errstr, sizeof errstr)) {
+      case RD_KAFKA_CONF_OK:
+        break;
+      case RD_KAFKA_CONF_UNKNOWN:
+        node.Error("producer", "unknown librdkafka property \"" + name + "\"");
+        break;
+      case RD_KAFKA_CONF_INVALID:
+        node.Error("producer", "invalid value for librdkafka property \"" + name + "\"");
+        break;
+    }
   }
+  rd_kafka_conf_destroy(conf);
+}
+
+// Turns the errors recorded on `node` during this parse into the returned status.
+Result<KafkaConfig> Finish(ConfigNode& node, size_t errors_before, KafkaConfig config) {
+  CheckProducerProperties(node, config.producer);
   node.RejectUnknownKeys();
   const auto& errors = node.errors().all();
   if (errors.size() == errors_before) return config;
@@ -73,10 +79,11 @@ Result<KafkaConfig> ParseKafkaConfig(ConfigNode& destination, const Config&) {
   if (hosts.empty()) destination.Error("hosts", "required (e.g. localhost:9092)");
   for (const auto& host : hosts) config.hosts += (config.hosts.empty() ? "" : ",") + host;
 
-  if (auto topic = ReadTemplate(destination, "topic", destination.RequireString("topic"))) {
+  if (auto topic = CompileRouteField(destination, "topic", destination.RequireString("topic"))) {
     config.topic = std::move(*topic);
   }
-  if (auto key = destination.GetString("key")) config.key = ReadTemplate(destination, "key", *key);
+  if (auto key = destination.GetString("key"))
+    config.key = CompileRouteField(destination, "key", *key);
   config.tls = ParseTlsOptions(destination, "tls");
 
   std::string mechanism = Lower(destination.GetString("sasl_mechanism", ""));
@@ -109,8 +116,8 @@ Result<KafkaConfig> ParseEventHubConfig(ConfigNode& destination, const Config&) 
   // Accept both "myns" and "myns.servicebus.windows.net".
   std::string host = ns.find('.') == std::string::npos ? ns + ".servicebus.windows.net" : ns;
   config.hosts = destination.GetString("hosts", host + ":9093");
-  if (auto topic = ReadTemplate(destination, "event_hub_name",
-                                destination.RequireString("event_hub_name"))) {
+  if (auto topic = CompileRouteField(destination, "event_hub_name",
+                                     destination.RequireString("event_hub_name"))) {
     config.topic = std::move(*topic);
   }
   std::string key_name = destination.RequireString("shared_access_key_name");

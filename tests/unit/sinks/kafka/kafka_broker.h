@@ -3,12 +3,9 @@
 // binary through scripts/kafka/start.sh on free loopback ports (a PLAINTEXT and a
 // SASL_PLAINTEXT listener), plus a librdkafka admin/consumer helper to check what arrived.
 // When the broker cannot start, every test fails with the script's output: nothing is skipped.
-#include <arpa/inet.h>
 #include <gtest/gtest.h>
 #include <librdkafka/rdkafka.h>
-#include <netinet/in.h>
 #include <stdlib.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -19,30 +16,9 @@
 #include <thread>
 #include <vector>
 
+#include "testlib/process.h"
+
 namespace sluice::testing {
-
-inline int FreePort() {
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  addr.sin_port = 0;
-  bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
-  socklen_t len = sizeof addr;
-  getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-  close(fd);
-  return ntohs(addr.sin_port);
-}
-
-// Runs a shell command; returns its exit status and fills `output` with stdout+stderr.
-inline int RunCommand(const std::string& command, std::string* output) {
-  FILE* pipe = popen((command + " 2>&1").c_str(), "r");
-  if (pipe == nullptr) return -1;
-  char buf[4096];
-  size_t n;
-  while ((n = fread(buf, 1, sizeof buf, pipe)) > 0) output->append(buf, n);
-  return pclose(pipe);
-}
 
 class KafkaBroker {
  public:
