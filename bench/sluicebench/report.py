@@ -91,7 +91,14 @@ def write_markdown(path, meta, contenders, results, workload_list):
     by = _by(results)
     out = [f"# sluice end-to-end benchmark ({meta['mode']})", ""]
     out.append(f"Run {meta['started']} UTC on {meta['host']}; Postgres {meta['postgres']}; "
-               f"{meta['duration_s']:.0f} s in all. Command: `{meta['command']}`.")
+               f"{meta['duration_s']:.0f} s in all. Command: `{meta['command']}`. "
+               f"sluice batch_size and Debezium HTTP batch.max-size: {meta['batch_size']}.")
+    if meta.get("load_average"):
+        start, end = meta["load_average"]
+        out.append("")
+        out.append(f"Machine load average (1 min) at start / end: {start:.1f} / {end:.1f}. "
+                   "Anything above ~1 means other work shared the cores with this run, and the "
+                   "figures are lower and noisier than on an idle machine.")
     out.append("")
     out.append("End to end means from the transaction's commit timestamp in Postgres to the "
                "moment the change reached the destination's reader (bench/receiver). "
@@ -161,8 +168,17 @@ def write_plot(path, contenders, results):
     names = [c["name"] for c in contenders if any(r["contender"] == c["name"] for r in results)]
     if not names:
         return
-    colors = {n: ("#1f77b4" if n.startswith("sluice") else
-                  "#7f7f7f" if n == "pg_recvlogical" else "#d62728") for n in names}
+    # sluice in blues/greens, the ceiling in grey, Debezium in reds.
+    palette = {"sluice": ["#1f77b4", "#2ca02c", "#17becf", "#9467bd"],
+               "debezium": ["#d62728", "#ff7f0e"]}
+    colors, used = {}, {"sluice": 0, "debezium": 0}
+    for n in names:
+        family = n.split("-")[0]
+        if family in palette:
+            colors[n] = palette[family][used[family] % len(palette[family])]
+            used[family] += 1
+        else:
+            colors[n] = "#7f7f7f"
     fig, axes = plt.subplots(1, 3, figsize=(17, 5.5))
 
     ax = axes[0]
@@ -173,9 +189,11 @@ def write_plot(path, contenders, results):
                       alpha=1.0 if i == 0 else 0.55, label=w)
         for b, n in zip(bars, names):
             r = by.get((n, w))
-            if r and not r["complete"]:
-                ax.text(b.get_x() + b.get_width() / 2, b.get_height(), "lost", ha="center",
-                        va="bottom", color="red", fontsize=8)
+            if not r:
+                continue
+            label = f"{r['throughput'] / 1000:.0f}k" if r["complete"] else "incomplete"
+            ax.text(b.get_x() + b.get_width() / 2, b.get_height(), label, ha="center",
+                    va="bottom", color="black" if r["complete"] else "red", fontsize=7)
     ax.set_xticks([j + 0.2 for j in range(len(names))])
     ax.set_xticklabels(names, rotation=30, ha="right")
     ax.set_ylabel("thousand changes/s (end to end)")
@@ -200,8 +218,12 @@ def write_plot(path, contenders, results):
     ax = axes[2]
     for i, w in enumerate(("steady_2k", "bigtx")):
         vals = [by[(n, w)]["peak_rss_mib"] if (n, w) in by else 0 for n in names]
-        ax.bar([j + i * 0.4 for j in range(len(names))], vals, width=0.38,
-               color=[colors[n] for n in names], alpha=1.0 if i == 0 else 0.55)
+        bars = ax.bar([j + i * 0.4 for j in range(len(names))], vals, width=0.38,
+                      color=[colors[n] for n in names], alpha=1.0 if i == 0 else 0.55)
+        for b, v in zip(bars, vals):
+            if v:
+                ax.text(b.get_x() + b.get_width() / 2, v, f"{v:.0f}", ha="center",
+                        va="bottom", fontsize=7)
     ax.set_xticks([j + 0.2 for j in range(len(names))])
     ax.set_xticklabels(names, rotation=30, ha="right")
     ax.set_yscale("log")

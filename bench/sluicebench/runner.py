@@ -148,5 +148,7 @@ def run_contender(contender, pg, pings, workload_list, allowance_s, log, perf_di
     except Exception as e:  # one contender's failure must not end the others' runs
         info["error"] = f"{type(e).__name__}: {e}"
     finally:
+        t_stop = time.monotonic()
         contender.stop()
+        log(f"  {contender.name}: stopped in {time.monotonic() - t_stop:.1f} s")
     return info, results
