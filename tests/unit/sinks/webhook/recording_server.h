@@ -6,6 +6,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <functional>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <thread>
@@ -28,8 +29,12 @@ class RecordingServer {
   // Decides the status code for a request; runs on a server thread.
   using Responder = std::function<int(const httplib::Request&)>;
 
-  RecordingServer() {
-    server_.Post(".*", [this](const httplib::Request& request, httplib::Response& response) {
+  // Plain HTTP by default; pass an httplib::SSLServer for HTTPS.
+  explicit RecordingServer(std::unique_ptr<httplib::Server> server = nullptr,
+                           std::string scheme = "http")
+      : server_(server ? std::move(server) : std::make_unique<httplib::Server>()),
+        scheme_(std::move(scheme)) {
+    server_->Post(".*", [this](const httplib::Request& request, httplib::Response& response) {
       Responder responder;
       {
         std::lock_guard<std::mutex> lock(mutex_);
@@ -41,24 +46,24 @@ class RecordingServer {
     });
     // Without it, Nagle holds the response body behind the headers until a delayed ACK
     // (~40 ms per request on a reused connection).
-    server_.set_tcp_nodelay(true);
-    port_ = server_.bind_to_any_port("127.0.0.1");
+    server_->set_tcp_nodelay(true);
+    port_ = server_->bind_to_any_port("127.0.0.1");
     // bind_to_any_port already listens, so clients can connect before the thread accepts.
-    thread_ = std::thread([this] { server_.listen_after_bind(); });
+    thread_ = std::thread([this] { server_->listen_after_bind(); });
     // stop() is a no-op until the accept loop runs, so the destructor could otherwise join a
     // server that never stops.
-    for (int i = 0; i < 5000 && !server_.is_running(); ++i) {
+    for (int i = 0; i < 5000 && !server_->is_running(); ++i) {
       std::this_thread::sleep_for(std::chrono::milliseconds(1));
     }
   }
   ~RecordingServer() {
     ReleaseHeld();
-    server_.stop();
+    server_->stop();
     thread_.join();
   }
 
   int port() const { return port_; }
-  std::string url() const { return "http://127.0.0.1:" + std::to_string(port_); }
+  std::string url() const { return scheme_ + "://127.0.0.1:" + std::to_string(port_); }
   void set_responder(Responder responder) {
     std::lock_guard<std::mutex> lock(mutex_);
     responder_ = std::move(responder);
@@ -83,7 +88,8 @@ class RecordingServer {
   }
 
  private:
-  httplib::Server server_;
+  std::unique_ptr<httplib::Server> server_;
+  std::string scheme_;
   int port_ = -1;
   std::thread thread_;
   mutable std::mutex mutex_;

@@ -17,6 +17,7 @@
 #include "common/metrics.h"
 #include "sinks/webhook/signature.h"
 #include "unit/sinks/webhook/recording_server.h"
+#include "unit/sinks/webhook/self_signed.h"
 
 namespace sluice {
 namespace {
@@ -207,6 +208,29 @@ TEST(WebhookSinkTest, ConnectionRefusedIsTransient) {
     EXPECT_EQ(status.retry(), Retry::kTransient);
     EXPECT_NE(status.message().find(url), std::string::npos) << status.message();
   }
+}
+
+TEST(WebhookSinkTest, VerifiesTlsCertificatesUnlessTurnedOff) {
+  SelfSigned self_signed = SelfSigned::For127001();
+  ASSERT_TRUE(self_signed.cert && self_signed.key);
+  RecordingServer server(
+      std::make_unique<httplib::SSLServer>(self_signed.cert.get(), self_signed.key.get()), "https");
+
+  WebhookSink verifying("tls-verify", ConfigFor(server.url(), true));
+  ASSERT_TRUE(verifying.Start().ok());
+  auto outcomes = SendAndWait(verifying, {MakeMessage("1", 1)});
+  ASSERT_FALSE(outcomes[0].ok());
+  EXPECT_EQ(outcomes[0].retry(), Retry::kTransient);
+  EXPECT_NE(outcomes[0].message().find("certificate"), std::string::npos) << outcomes[0].message();
+  EXPECT_TRUE(server.requests().empty());
+
+  WebhookConfig insecure = ConfigFor(server.url(), true);
+  insecure.verify_tls = false;
+  WebhookSink trusting("tls-no-verify", insecure);
+  ASSERT_TRUE(trusting.Start().ok());
+  outcomes = SendAndWait(trusting, {MakeMessage("1", 1)});
+  EXPECT_TRUE(outcomes[0].ok()) << outcomes[0].message();
+  EXPECT_EQ(server.requests().size(), 1u);
 }
 
 TEST(WebhookSinkTest, ReusesOneKeptAliveConnectionAcrossBatches) {
