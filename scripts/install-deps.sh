@@ -7,7 +7,7 @@ packages=(
   postgresql postgresql-contrib libpq-dev
   libcurl4-openssl-dev libssl-dev libsqlite3-dev
   libyaml-cpp-dev nlohmann-json3-dev libcpp-httplib-dev libcli11-dev libfmt-dev
-  librdkafka-dev libhiredis-dev redis-server
+  librdkafka-dev libhiredis-dev redis-server openssl openjdk-17-jre-headless maven
   libgtest-dev libgmock-dev libbenchmark-dev
   python3 python3-requests procps
   libsimdjson-dev
