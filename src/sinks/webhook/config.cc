@@ -60,9 +60,13 @@ Result<WebhookConfig> ParseWebhookConfig(ConfigNode& destination, const Config& 
       destination.Error("signing_secret", key.error().message());
     }
   }
-  if (std::optional<ConfigNode> tls = destination.GetMap("tls")) {
-    parsed.verify_tls = tls->GetBool("verify", parsed.verify_tls);
-    tls->RejectUnknownKeys();
+  parsed.tls = ParseTlsOptions(destination, "tls");
+  if (!parsed.tls.server_name.empty()) {
+    destination.Error("tls", "server_name is not supported by webhook sinks");
+  }
+  if (parsed.tls.enabled && parsed.url.rfind("http://", 0) == 0) {
+    destination.Error("tls", "set, but http endpoint \"" + parsed.endpoint_name +
+                                 "\" is plain http:// (use an https:// URL)");
   }
   destination.RejectUnknownKeys();
 

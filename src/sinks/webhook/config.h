@@ -8,6 +8,7 @@
 
 #include "common/status.h"
 #include "config/config.h"
+#include "sinks/tls_options.h"
 
 namespace sluice {
 
@@ -21,12 +22,14 @@ struct WebhookConfig {
   std::chrono::milliseconds timeout{30000};  // per request, connecting included
   // HMAC key for Standard Webhooks signatures (the decoded `signing_secret`); empty: unsigned.
   std::string signing_key;
-  bool verify_tls = true;  // `tls: {verify: false}` turns certificate checks off
+  // `tls`: certificate checks and an optional client certificate. Whether TLS is used at all
+  // follows the URL's scheme; server_name is not supported (the URL's host is verified).
+  TlsOptions tls;
 };
 
 // Reads the `destination` mapping of a webhook sink:
 //   http_endpoint (required; a name in `http_endpoints`), http_endpoint_path, batch (true),
-//   timeout (30s), signing_secret, tls: {verify: true}.
+//   timeout (30s), signing_secret, tls (sinks/tls_options.h; only with an https URL).
 // Problems are recorded on `destination` (with file positions, never quoting a value) and also
 // returned as a fatal Status.
 Result<WebhookConfig> ParseWebhookConfig(ConfigNode& destination, const Config& config);

@@ -81,7 +81,10 @@ void HttpClient::Start(HttpRequest request, size_t tag) {
     status = Status::Transient("libcurl: cannot start a request");
   }
   if (!status.ok()) {
-    if (transfer->easy) idle_.push_back(std::move(transfer->easy));
+    if (transfer->easy) {
+      curl_easy_reset(transfer->easy.get());
+      idle_.push_back(std::move(transfer->easy));
+    }
     failed_to_start_.push_back(HttpResult{
         tag, status.WithContext(transfer->request.method + " " + RedactUrl(transfer->request.url)),
         0});
@@ -108,16 +111,21 @@ Status HttpClient::Configure(Transfer& transfer) {
   };
   set(CURLOPT_URL, request.url.c_str());
   set(CURLOPT_PROTOCOLS_STR, "http,https");
-  set(CURLOPT_CUSTOMREQUEST, request.method.c_str());
-  set(CURLOPT_POSTFIELDS, request.body.data());
+  if (request.method != "POST") set(CURLOPT_CUSTOMREQUEST, request.method.c_str());
+  // Never null: a null POSTFIELDS would make curl read the body from stdin.
+  set(CURLOPT_POSTFIELDS, request.body.empty() ? "" : request.body.data());
   set(CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(request.body.size()));
   set(CURLOPT_HTTPHEADER, transfer.headers);
   set(CURLOPT_TIMEOUT_MS, static_cast<long>(options_.timeout.count()));
   set(CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(options_.timeout.count()));
   set(CURLOPT_NOSIGNAL, 1L);  // no SIGALRM for DNS timeouts: we are multi-threaded
   set(CURLOPT_TCP_KEEPALIVE, 1L);
-  set(CURLOPT_SSL_VERIFYPEER, options_.verify_tls ? 1L : 0L);
-  set(CURLOPT_SSL_VERIFYHOST, options_.verify_tls ? 2L : 0L);
+  const TlsOptions& tls = options_.tls;
+  set(CURLOPT_SSL_VERIFYPEER, tls.verify ? 1L : 0L);
+  set(CURLOPT_SSL_VERIFYHOST, tls.verify ? 2L : 0L);
+  if (!tls.ca_file.empty()) set(CURLOPT_CAINFO, tls.ca_file.c_str());
+  if (!tls.cert_file.empty()) set(CURLOPT_SSLCERT, tls.cert_file.c_str());
+  if (!tls.key_file.empty()) set(CURLOPT_SSLKEY, tls.key_file.c_str());
   set(CURLOPT_WRITEFUNCTION, KeepSnippet);
   set(CURLOPT_WRITEDATA, &transfer.snippet);
   set(CURLOPT_ERRORBUFFER, transfer.error);
@@ -194,6 +202,8 @@ HttpResult HttpClient::Finish(CURL* easy, CURLcode code) {
     result.status =
         unusable ? Status::Fatal(std::move(message)) : Status::Transient(std::move(message));
   }
+  // Drop the options pointing into `transfer` before it goes away.
+  curl_easy_reset(easy);
   idle_.push_back(std::move(transfer->easy));
   return result;
 }

@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "common/status.h"
+#include "sinks/tls_options.h"
 
 namespace sluice {
 
@@ -40,7 +41,7 @@ struct HttpResult {
 
 struct HttpClientOptions {
   std::chrono::milliseconds timeout{30000};  // per request, from start to last byte
-  bool verify_tls = true;
+  TlsOptions tls;              // for https URLs; `enabled` and `server_name` are not used here
   size_t max_connections = 1;  // connections kept open for reuse
 };
 

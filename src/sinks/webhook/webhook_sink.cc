@@ -50,7 +50,7 @@ Status WebhookSink::Start() {
   if (client_) return Status::Ok();
   HttpClientOptions options;
   options.timeout = config_.timeout;
-  options.verify_tls = config_.verify_tls;
+  options.tls = config_.tls;
   options.max_connections = config_.batch ? 1 : kMaxParallelRequests;
   Result<std::unique_ptr<HttpClient>> client = HttpClient::Create(options);
   if (!client) return client.error().WithContext("webhook sink \"" + name_ + "\"");

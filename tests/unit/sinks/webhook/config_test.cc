@@ -42,7 +42,7 @@ TEST_F(WebhookConfigTest, ResolvesTheEndpointAndAppliesDefaults) {
   EXPECT_TRUE(parsed->batch);
   EXPECT_EQ(parsed->timeout, std::chrono::seconds(30));
   EXPECT_TRUE(parsed->signing_key.empty());
-  EXPECT_TRUE(parsed->verify_tls);
+  EXPECT_TRUE(parsed->tls.verify);
   EXPECT_TRUE(errors_->empty()) << AllErrors();
 }
 
@@ -54,13 +54,14 @@ TEST_F(WebhookConfigTest, ReadsEveryField) {
       "batch: false\n"
       "timeout: 1500ms\n"
       "signing_secret: whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw\n"
-      "tls: {verify: false}\n");
+      "tls: {verify: false, ca_file: /etc/ssl/ca.pem}\n");
   ASSERT_TRUE(parsed.has_value()) << parsed.error().message();
   EXPECT_EQ(parsed->url, "https://hooks.example.com/api/orders/created");
   EXPECT_FALSE(parsed->batch);
   EXPECT_EQ(parsed->timeout, std::chrono::milliseconds(1500));
   EXPECT_EQ(parsed->signing_key.size(), 24u);  // the decoded base64, not the text
-  EXPECT_FALSE(parsed->verify_tls);
+  EXPECT_FALSE(parsed->tls.verify);
+  EXPECT_EQ(parsed->tls.ca_file, "/etc/ssl/ca.pem");
 }
 
 TEST_F(WebhookConfigTest, UnknownEndpointListsTheDefinedOnes) {
@@ -104,6 +105,16 @@ TEST_F(WebhookConfigTest, EndpointUrlMustBeHttp) {
   ASSERT_FALSE(parsed.has_value());
   EXPECT_NE(parsed.error().message().find("http or https"), std::string::npos)
       << parsed.error().message();
+}
+
+TEST_F(WebhookConfigTest, TlsSettingsNeedAnHttpsEndpoint) {
+  auto parsed = Parse("type: webhook\nhttp_endpoint: audit\ntls: {verify: false}");
+  ASSERT_FALSE(parsed.has_value());
+  EXPECT_NE(parsed.error().message().find("use an https:// URL"), std::string::npos)
+      << parsed.error().message();
+  parsed = Parse("type: webhook\nhttp_endpoint: orders-service\ntls: {server_name: x}");
+  ASSERT_FALSE(parsed.has_value());
+  EXPECT_NE(parsed.error().message().find("server_name is not supported"), std::string::npos);
 }
 
 TEST_F(WebhookConfigTest, HeaderWithLineBreakIsRejected) {

@@ -225,7 +225,7 @@ TEST(WebhookSinkTest, VerifiesTlsCertificatesUnlessTurnedOff) {
   EXPECT_TRUE(server.requests().empty());
 
   WebhookConfig insecure = ConfigFor(server.url(), true);
-  insecure.verify_tls = false;
+  insecure.tls.verify = false;
   WebhookSink trusting("tls-no-verify", insecure);
   ASSERT_TRUE(trusting.Start().ok());
   outcomes = SendAndWait(trusting, {MakeMessage("1", 1)});
