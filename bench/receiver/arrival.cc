@@ -47,9 +47,9 @@ void ArrivalStats::Record(const std::vector<Arrival>& arrivals, int64_t arrival_
   }
 }
 
-void ArrivalStats::RecordMalformed(std::string_view why) {
+void ArrivalStats::RecordProblem(std::string_view why) {
   std::lock_guard lock(mu_);
-  ++malformed_;
+  ++problems_;
   last_error_.assign(why.substr(0, 200));
 }
 
@@ -80,7 +80,7 @@ int64_t Percentile(const std::vector<int64_t>& sorted, double p) {
 
 std::string ArrivalStats::ToJson(bool percentiles) const {
   std::lock_guard lock(mu_);
-  std::string out = "{\"malformed\":" + std::to_string(malformed_) + ",\"last_error\":";
+  std::string out = "{\"problems\":" + std::to_string(problems_) + ",\"last_error\":";
   AppendJsonString(out, last_error_);
   out += ",\"tables\":{";
   bool first = true;

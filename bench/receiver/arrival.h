@@ -33,10 +33,11 @@ class ArrivalStats {
  public:
   // Records changes that arrived together at `arrival_us`.
   void Record(const std::vector<Arrival>& arrivals, int64_t arrival_us);
-  // Counts a message the receiver could not understand (reported, never silently dropped).
-  void RecordMalformed(std::string_view why);
+  // Counts a message the receiver could not understand or a failed read from the source
+  // (reported with the last reason, never silently dropped).
+  void RecordProblem(std::string_view why);
 
-  // JSON: {"malformed": n, "last_error": "...", "tables": {name: {...}}}; with `percentiles`
+  // JSON: {"problems": n, "last_error": "...", "tables": {name: {...}}}; with `percentiles`
   // each table also carries latency p50/p90/p99/max/mean in microseconds (sorts a copy).
   std::string ToJson(bool percentiles) const;
 
@@ -54,7 +55,7 @@ class ArrivalStats {
 
   mutable std::mutex mu_;
   std::map<std::string, TableStats, std::less<>> tables_;  // guarded by mu_
-  uint64_t malformed_ = 0;                                 // guarded by mu_
+  uint64_t problems_ = 0;                                  // guarded by mu_
   std::string last_error_;                                 // guarded by mu_
 };
 

@@ -197,6 +197,10 @@ bool JsonMessages::ParseSplitMessage(std::string_view action, std::string_view r
     *error = "stream entry with invalid record/metadata JSON";
     return false;
   }
+  // sluice writes every field as JSON, so the action arrives quoted; accept it bare too.
+  if (action.size() >= 2 && action.front() == '"' && action.back() == '"') {
+    action = action.substr(1, action.size() - 2);
+  }
   Arrival a;
   std::string_view ts;
   if (!KindFromSequin(action, &a.kind) ||

@@ -103,14 +103,14 @@ void ReadKafka(const std::string& brokers, const std::string& topic_regex, Arriv
       !Set(conf, "fetch.wait.max.ms", "5", &err) ||
       !Set(conf, "topic.metadata.refresh.interval.ms", "500", &err)) {
     rd_kafka_conf_destroy(conf);
-    stats->RecordMalformed("kafka: " + err);
+    stats->RecordProblem("kafka: " + err);
     return;
   }
   char errstr[512];
   rd_kafka_t* raw = rd_kafka_new(RD_KAFKA_CONSUMER, conf, errstr, sizeof(errstr));
   if (raw == nullptr) {
     rd_kafka_conf_destroy(conf);
-    stats->RecordMalformed(std::string("kafka: ") + errstr);
+    stats->RecordProblem(std::string("kafka: ") + errstr);
     return;
   }
   std::unique_ptr<rd_kafka_t, ConsumerDeleter> rk(raw);
@@ -120,7 +120,7 @@ void ReadKafka(const std::string& brokers, const std::string& topic_regex, Arriv
   rd_kafka_resp_err_t sub = rd_kafka_subscribe(rk.get(), topics);
   rd_kafka_topic_partition_list_destroy(topics);
   if (sub != RD_KAFKA_RESP_ERR_NO_ERROR) {
-    stats->RecordMalformed(std::string("kafka subscribe: ") + rd_kafka_err2str(sub));
+    stats->RecordProblem(std::string("kafka subscribe: ") + rd_kafka_err2str(sub));
     return;
   }
   JsonMessages parser;
@@ -137,12 +137,12 @@ void ReadKafka(const std::string& brokers, const std::string& topic_regex, Arriv
       if (parser.ParseBody(body, &arrivals, &error)) {
         stats->Record(arrivals, arrival_us);
       } else {
-        stats->RecordMalformed(error);
+        stats->RecordProblem(error);
       }
     }
     // Partition EOF and null payloads (tombstones) are not changes; other errors are counted.
     if (msg->err != RD_KAFKA_RESP_ERR_NO_ERROR && msg->err != RD_KAFKA_RESP_ERR__PARTITION_EOF) {
-      stats->RecordMalformed(std::string("kafka: ") + rd_kafka_message_errstr(msg));
+      stats->RecordProblem(std::string("kafka: ") + rd_kafka_message_errstr(msg));
     }
     rd_kafka_message_destroy(msg);
   }

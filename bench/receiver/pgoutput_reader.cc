@@ -225,13 +225,13 @@ bool ReadPgoutputStream(int fd, ArrivalStats* stats) {
     if (n == 0) return true;
     if (n < 0) {
       if (errno == EINTR) continue;
-      stats->RecordMalformed(std::string("read: ") + std::strerror(errno));
+      stats->RecordProblem(std::string("read: ") + std::strerror(errno));
       return false;
     }
     filled += static_cast<size_t>(n);
     ssize_t used = parser.Parse(buf.data(), filled, NowMicros());
     if (used < 0) {
-      stats->RecordMalformed(parser.error());
+      stats->RecordProblem(parser.error());
       return false;
     }
     std::memmove(buf.data(), buf.data() + used, filled - static_cast<size_t>(used));

@@ -7,7 +7,7 @@
 namespace sluice::bench {
 
 // Reads `fd` until end of file, on the calling thread. Returns false when the stream is not
-// valid pgoutput (the reason goes to stats->RecordMalformed).
+// valid pgoutput (the reason goes to stats->RecordProblem).
 bool ReadPgoutputStream(int fd, ArrivalStats* stats);
 
 }  // namespace sluice::bench

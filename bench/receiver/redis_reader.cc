@@ -27,7 +27,7 @@ void ReadRedisStream(const std::string& host, int port, const std::string& key, 
   std::unique_ptr<redisContext, ContextDeleter> ctx(
       redisConnectWithTimeout(host.c_str(), port, timeval{2, 0}));
   if (!ctx || ctx->err) {
-    stats->RecordMalformed("redis: cannot connect to " + host + ":" + std::to_string(port));
+    stats->RecordProblem("redis: cannot connect to " + host + ":" + std::to_string(port));
     return;
   }
   JsonMessages parser;
@@ -41,7 +41,7 @@ void ReadRedisStream(const std::string& host, int port, const std::string& key, 
     std::unique_ptr<redisReply, ReplyDeleter> reply(
         static_cast<redisReply*>(redisCommandArgv(ctx.get(), 8, argv, nullptr)));
     if (!reply) {
-      stats->RecordMalformed(std::string("redis: ") + ctx->errstr);
+      stats->RecordProblem(std::string("redis: ") + ctx->errstr);
       return;
     }
     int64_t arrival_us = NowMicros();
@@ -65,7 +65,7 @@ void ReadRedisStream(const std::string& host, int port, const std::string& key, 
         if (parser.ParseSplitMessage(action, record, metadata, &arrivals, &error)) {
           stats->Record(arrivals, arrival_us);
         } else {
-          stats->RecordMalformed(error);
+          stats->RecordProblem(error);
         }
       }
     }

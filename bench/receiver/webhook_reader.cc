@@ -17,7 +17,7 @@ void ServeWebhooks(httplib::Server* server, ArrivalStats* stats) {
     arrivals.clear();
     std::string error;
     if (!parser.ParseBody(req.body, &arrivals, &error)) {
-      stats->RecordMalformed(error);
+      stats->RecordProblem(error);
       // 400 so that a sender with a real bug shows up as failing rather than as slow.
       res.status = 400;
       res.set_content(error, "text/plain");

@@ -68,7 +68,8 @@ def measure(contender, pg, workload, deadline, perf_dir=None):
         profile = Profile(contender.proc.pid, perf_dir, f"{contender.name}-{workload.name}")
     cpu0, _ = contender.meter.mark()
     written = workload.run(pg)
-    idle_s = 90 if workload.name == "bigtx" else 20
+    # Longer than http_pull's 30 s visibility timeout, after which unacked messages return.
+    idle_s = 90 if workload.name == "bigtx" else 45
     drain_s = max(5.0, min(workload.drain_seconds, deadline - time.monotonic()))
     got, timed_out = contender.receiver.wait_for(workload.table, written.count, drain_s, idle_s)
     if got >= written.count:
@@ -100,7 +101,7 @@ def measure(contender, pg, workload, deadline, perf_dir=None):
         "cpu_s": cpu1 - cpu0,
         "cpu_s_per_million": (cpu1 - cpu0) / count * 1e6 if count else None,
         "peak_rss_mib": peak_rss,
-        "malformed": stats.get("malformed", 0),
+        "problems": stats.get("problems", 0),
         "last_error": stats.get("last_error", ""),
         "alive": contender.alive(),
     }
@@ -119,7 +120,7 @@ def run_contender(contender, pg, pings, workload_list, allowance_s, log, perf_di
         info["version"] = contender.version
         ready = wait_ready(contender, pg, pings, ready_timeout_s)
         if ready is None:
-            info["error"] = (f"not streaming within {ready_timeout_s} s "
+            info["error"] = (f"not streaming within {ready_timeout_s:.0f} s "
                              f"(exited: {not contender.alive()}); see {contender.log_path}")
             return info, results
         info["ready_s"] = ready
@@ -138,7 +139,7 @@ def run_contender(contender, pg, pings, workload_list, allowance_s, log, perf_di
                 f"{state}, {r['throughput']:,.0f}/s, "
                 f"p50 {lat.get('p50', 0):.1f} ms p99 {lat.get('p99', 0):.1f} ms, "
                 f"cpu {r['cpu_s']:.1f} s, rss {r['peak_rss_mib']:.0f} MiB"
-                + (f", malformed {r['malformed']}: {r['last_error']}" if r["malformed"] else ""))
+                + (f", problems {r['problems']}: {r['last_error']}" if r["problems"] else ""))
             if not r["alive"]:
                 info["error"] = f"exited during {w.name}; see {contender.log_path}"
                 break
