@@ -43,7 +43,7 @@ struct ColumnDef {
   std::string name;
   uint32_t type_oid = 0;
   int32_t type_modifier = -1;
-  bool is_key = false;  // part of the replica identity (primary key by default)
+  bool is_key = false;  // part of the replica identity (what a 'K' old tuple carries)
 };
 
 // A table's shape as the stream last described it. A new RelationDef is built on every
@@ -54,6 +54,9 @@ struct RelationDef {
   std::string table;
   char replica_identity = 'd';  // d default (pk), n nothing, f full, i index
   std::vector<ColumnDef> columns;
+  // Indexes into `columns` of the primary key, in key order (record_pks, message groups).
+  // Tables without a primary key fall back to their replica identity columns.
+  std::vector<int> key_columns;
 
   std::string QualifiedName() const { return schema + "." + table; }
 };

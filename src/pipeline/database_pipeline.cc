@@ -21,6 +21,23 @@ constexpr milliseconds kReconnectMax{30000};
 // In-progress transactions are held in memory up to this, then spilled to disk.
 constexpr size_t kStreamMemoryLimit = 64u << 20;
 
+std::optional<std::vector<std::string>> PrimaryKeyColumns(PGconn* conn, uint32_t oid) {
+  auto rows = pg::Query(conn,
+                        "SELECT a.attname FROM pg_index i "
+                        "CROSS JOIN LATERAL unnest(i.indkey) WITH ORDINALITY AS k(attnum, ord) "
+                        "JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum "
+                        "WHERE i.indrelid = $1::oid AND i.indisprimary ORDER BY k.ord",
+                        {std::to_string(oid)});
+  if (!rows) {
+    SLUICE_LOG_WARN("cannot read the primary key of table oid {}: {}", oid, rows.error().message());
+    return std::nullopt;
+  }
+  if (rows->empty()) return std::nullopt;
+  std::vector<std::string> names;
+  for (auto& row : *rows) names.push_back(std::move(row[0]));
+  return names;
+}
+
 }  // namespace
 
 DatabasePipeline::DatabasePipeline(const DatabaseConfig& db, const std::string& data_dir,
@@ -119,6 +136,9 @@ Status DatabasePipeline::StreamOnce() {
   stream_ = stream->get();
   assembler_.Reset();
   pg::PgOutputDecoder decoder;
+  PGconn* control_conn = control->get();
+  decoder.set_primary_key_lookup(
+      [control_conn](uint32_t oid) { return PrimaryKeyColumns(control_conn, oid); });
   streaming_ = true;
   streaming_was_healthy_ = true;
   SetError("");

@@ -51,6 +51,9 @@ SinkRunner::SinkRunner(const SinkConfig& config, std::unique_ptr<Sink> sink, Mes
   dead_lettered_ = m.GetCounter("sluice_messages_dead_lettered_total", labels);
   latency_ = m.GetHistogram("sluice_delivery_latency_seconds", labels);
   backlog_ = m.GetGauge("sluice_backlog_messages", labels);
+  // Backfills arrive with a later issue; the series exists from the start so dashboards and
+  // alerts can be built on it now.
+  m.GetCounter("sluice_backfill_rows_total", labels);
 }
 
 SinkRunner::~SinkRunner() { Stop(milliseconds(0)); }

@@ -200,8 +200,8 @@ void MessageEncoder::EncodeSequin(const Change& change, std::string* out) const 
   out->append("\",\"record_pks\":[");
   if (change.action != Action::kTruncate) {
     bool first = true;
-    for (size_t column_idx = 0; column_idx < relation.columns.size(); ++column_idx) {
-      if (!relation.columns[column_idx].is_key) continue;
+    for (int key_column : relation.key_columns) {
+      const size_t column_idx = static_cast<size_t>(key_column);
       if (!first) out->push_back(',');
       first = false;
       const Value& value = RowValue(change, RecordRow(change), column_idx);
@@ -289,11 +289,9 @@ std::string IdempotencyKey(Position position) {
 std::vector<std::string> RecordPks(const Change& change) {
   std::vector<std::string> pks;
   if (change.action == Action::kTruncate) return pks;
-  const std::vector<ColumnDef>& columns = change.relation->columns;
-  for (size_t column_idx = 0; column_idx < columns.size(); ++column_idx) {
-    if (columns[column_idx].is_key) {
-      pks.push_back(ValueAsString(RowValue(change, RecordRow(change), column_idx)));
-    }
+  for (int key_column : change.relation->key_columns) {
+    pks.push_back(
+        ValueAsString(RowValue(change, RecordRow(change), static_cast<size_t>(key_column))));
   }
   return pks;
 }
@@ -302,13 +300,11 @@ std::string GroupKey(const Change& change, const std::vector<int>& group_columns
   std::string key;
   if (change.action == Action::kTruncate) return key;
   if (group_columns.empty()) {
-    const std::vector<ColumnDef>& columns = change.relation->columns;
     bool first = true;
-    for (size_t column_idx = 0; column_idx < columns.size(); ++column_idx) {
-      if (!columns[column_idx].is_key) continue;
+    for (int key_column : change.relation->key_columns) {
       if (!first) key.push_back(':');
       first = false;
-      const Value& value = RowValue(change, RecordRow(change), column_idx);
+      const Value& value = RowValue(change, RecordRow(change), static_cast<size_t>(key_column));
       if (value.kind == ValueKind::kText) key.append(value.text);
     }
     return key;

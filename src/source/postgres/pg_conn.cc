@@ -18,7 +18,13 @@ std::string TrimmedError(PGconn* conn) {
 }  // namespace
 
 Result<PgConnPtr> Connect(const std::string& conninfo, const std::string& what) {
-  PgConnPtr conn(PQconnectdb(conninfo.c_str()));
+  // Value text in the stream follows the session's settings; the type codec reads these.
+  // expand_dbname lets `conninfo` be either key=value pairs or a postgres:// URL.
+  const char* keywords[] = {"dbname", "client_encoding", "options", nullptr};
+  const char* values[] = {conninfo.c_str(), "UTF8",
+                          "-c datestyle=ISO -c intervalstyle=postgres -c bytea_output=hex",
+                          nullptr};
+  PgConnPtr conn(PQconnectdbParams(keywords, values, /*expand_dbname=*/1));
   if (!conn) return Status::Transient(what + ": out of memory connecting");
   if (PQstatus(conn.get()) != CONNECTION_OK) {
     return Status::Transient(what + ": cannot connect: " + TrimmedError(conn.get()));

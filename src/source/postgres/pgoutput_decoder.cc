@@ -179,6 +179,7 @@ Status PgOutputDecoder::Decode(std::string_view payload, DecodeHandler& handler)
         column.is_key = (flags & 1) != 0;
       }
       SLUICE_RETURN_IF_ERROR(ExpectEnd(in, "Relation"));
+      SetKeyColumns(*relation);
       relations_.Put(std::move(relation));
       return Status::Ok();
     }
@@ -339,6 +340,24 @@ Status PgOutputDecoder::Decode(std::string_view payload, DecodeHandler& handler)
                            "without two_phase");
     default:
       return Malformed("(unknown)", "unknown message type byte " + std::to_string(tag));
+  }
+}
+
+void PgOutputDecoder::SetKeyColumns(RelationDef& relation) const {
+  relation.key_columns.clear();
+  if (primary_key_lookup_) {
+    if (auto names = primary_key_lookup_(relation.oid)) {
+      for (const std::string& name : *names) {
+        for (size_t i = 0; i < relation.columns.size(); ++i) {
+          if (relation.columns[i].name == name) relation.key_columns.push_back(static_cast<int>(i));
+        }
+      }
+      if (relation.key_columns.size() == names->size()) return;
+      relation.key_columns.clear();  // a key column is not published: use the identity
+    }
+  }
+  for (size_t i = 0; i < relation.columns.size(); ++i) {
+    if (relation.columns[i].is_key) relation.key_columns.push_back(static_cast<int>(i));
   }
 }
 

@@ -16,8 +16,11 @@
 //
 // Threads: one decoder per replication connection, called on the replication thread only.
 #include <cstdint>
+#include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "common/lsn.h"
 #include "common/status.h"
@@ -89,8 +92,17 @@ class PgOutputDecoder {
 
   const RelationCache& relations() const { return relations_; }
 
+  // Names of a table's primary-key columns in key order, or nullopt when it has none (or
+  // they cannot be read). Asked on every Relation message; without it, or for tables without
+  // a primary key, the replica identity columns stand in.
+  using PrimaryKeyLookup = std::function<std::optional<std::vector<std::string>>(uint32_t oid)>;
+  void set_primary_key_lookup(PrimaryKeyLookup lookup) { primary_key_lookup_ = std::move(lookup); }
+
  private:
+  void SetKeyColumns(RelationDef& relation) const;
+
   RelationCache relations_;
+  PrimaryKeyLookup primary_key_lookup_;
   bool in_stream_ = false;    // between Stream Start and Stream Stop
   uint32_t current_xid_ = 0;  // top-level xid of the last Begin or Stream Start
 };

@@ -72,9 +72,9 @@ class SinkRunnerTest : public ::testing::Test {
     store_ = std::move(*store);
     types_.Set(std::make_shared<pg::TypeRegistry>());
     relation_ = std::make_shared<RelationDef>(
-        RelationDef{42, "public", "t", 'd', {{"id", 20, -1, true}, {"v", 25, -1, false}}});
+        RelationDef{42, "public", "t", 'd', {{"id", 20, -1, true}, {"v", 25, -1, false}}, {0}});
     other_relation_ = std::make_shared<RelationDef>(
-        RelationDef{43, "public", "other", 'd', {{"id", 20, -1, true}}});
+        RelationDef{43, "public", "other", 'd', {{"id", 20, -1, true}}, {0}});
     config_.name = "s";
     config_.database = "db";
     config_.batch_size = 10;

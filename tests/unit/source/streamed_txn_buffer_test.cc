@@ -17,7 +17,7 @@ class StreamedTxnBufferTest : public ::testing::Test {
             ::testing::UnitTest::GetInstance()->current_test_info()->name());
     std::filesystem::remove_all(dir_);
     relation_ = std::make_shared<RelationDef>(
-        RelationDef{42, "public", "t", 'd', {{"id", 20, -1, true}, {"v", 25, -1, false}}});
+        RelationDef{42, "public", "t", 'd', {{"id", 20, -1, true}, {"v", 25, -1, false}}, {0}});
   }
   void TearDown() override { std::filesystem::remove_all(dir_); }
 

@@ -22,6 +22,7 @@ RelationPtr Accounts(char replica_identity = 'd') {
                        {"name", 25, -1, false},
                        {"balance", 1700, -1, false},
                        {"doc", 25, -1, false}};
+  relation->key_columns = {0};
   return relation;
 }
 
@@ -197,6 +198,7 @@ TEST(MessageKeysTest, IdempotencyKeyIsBase64OfLsnAndIndex) {
 TEST(MessageKeysTest, RecordPksFollowKeyColumnOrderAndUseTheOldRowForDeletes) {
   auto relation = std::make_shared<RelationDef>();
   relation->columns = {{"tenant", 25, -1, true}, {"note", 25, -1, false}, {"id", 20, -1, true}};
+  relation->key_columns = {0, 2};
   Change insert = MakeChange(Action::kInsert, relation);
   insert.new_values = {Text("acme"), Text("x"), Text("7")};
   EXPECT_EQ(RecordPks(insert), (std::vector<std::string>{"acme", "7"}));
