@@ -94,6 +94,21 @@ std::string ReceiveResponse(const std::vector<ReceivedMessage>& messages) {
   return out;
 }
 
+// Receives at most `batch_size` messages, fewer when max_ack_pending leaves less room. The
+// limit is soft: concurrent receivers may overshoot it by up to a batch each.
+Result<std::vector<ReceivedMessage>> ReceiveWithinLimit(const ApiContext& context,
+                                                        const std::string& name,
+                                                        const HttpPullConfig& queue,
+                                                        int64_t batch_size) {
+  int64_t now_ms = NowMs();
+  Result<int64_t> in_flight = context.store->QueueInFlight(name, now_ms);
+  if (!in_flight) return in_flight.error();
+  int64_t room = std::min<int64_t>(batch_size, queue.max_ack_pending - *in_flight);
+  if (room <= 0) return std::vector<ReceivedMessage>{};
+  return context.store->Receive(name, static_cast<size_t>(room), queue.visibility_timeout.count(),
+                                now_ms);
+}
+
 void HandleReceive(ApiContext& context, const httplib::Request& req, httplib::Response& res) {
   std::string name;
   const HttpPullConfig* queue = FindQueue(context, req, res, &name);
@@ -110,8 +125,8 @@ void HandleReceive(ApiContext& context, const httplib::Request& req, httplib::Re
     // Read the generation first: an enqueue after it wakes the wait below even if it lands
     // between the Receive and the wait.
     uint64_t generation = QueueGeneration(name);
-    Result<std::vector<ReceivedMessage>> got = context.store->Receive(
-        name, static_cast<size_t>(batch_size), queue->visibility_timeout.count(), NowMs());
+    Result<std::vector<ReceivedMessage>> got =
+        ReceiveWithinLimit(context, name, *queue, batch_size);
     if (!got) {
       return SendError(res, 503, "store_unavailable", "state store: " + got.error().message());
     }

@@ -86,6 +86,9 @@ class StateStore {
   virtual Status Nack(std::string_view queue, std::span<const std::string> ack_ids) = 0;
   // Messages not yet acknowledged.
   virtual Result<int64_t> QueueDepth(std::string_view queue) = 0;
+  // Messages handed out by Receive whose visibility timeout has not passed at `now_ms` (for
+  // the http_pull sink's max_ack_pending).
+  virtual Result<int64_t> QueueInFlight(std::string_view queue, int64_t now_ms) = 0;
 };
 
 }  // namespace sluice

@@ -66,6 +66,10 @@ CREATE INDEX queue_pending_by_group
 CREATE INDEX queue_heads ON queue_messages (queue, commit_lsn, commit_idx, id) WHERE is_head = 1;
 CREATE INDEX queue_tombstones ON queue_messages (acked_at_ms) WHERE acked = 1;
 )sql",
+    // Counting in-flight messages (max_ack_pending) scans only the heads hidden until later.
+    R"sql(
+CREATE INDEX queue_heads_by_visibility ON queue_messages (queue, visible_at_ms) WHERE is_head = 1;
+)sql",
 };
 
 constexpr int64_t kLatestVersion = static_cast<int64_t>(std::size(kMigrations));

@@ -44,6 +44,13 @@ std::optional<AckId> ParseAckId(std::string_view text) {
   return id;
 }
 
+// The result of a bound "SELECT count(*) ..." statement.
+Result<int64_t> SingleCount(sqlite::Statement& count) {
+  Result<bool> row = count.Step();
+  if (!row) return row.error();
+  return *row ? count.Int(0) : 0;
+}
+
 int64_t NowMs() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(
              std::chrono::system_clock::now().time_since_epoch())
@@ -165,9 +172,18 @@ Result<int64_t> SqliteStore::QueueDepth(std::string_view queue) {
       db_->Prepare("SELECT count(*) FROM queue_messages WHERE queue = ? AND acked = 0");
   if (!count) return count.error();
   (*count)->Bind(1, queue);
-  Result<bool> row = (*count)->Step();
-  if (!row) return row.error();
-  return *row ? (*count)->Int(0) : 0;
+  return SingleCount(**count);
+}
+
+Result<int64_t> SqliteStore::QueueInFlight(std::string_view queue, int64_t now_ms) {
+  std::lock_guard lock(mutex_);
+  // Only a group's head is ever handed out, so in-flight messages are the hidden heads.
+  Result<ScopedStatement> count = db_->Prepare(
+      "SELECT count(*) FROM queue_messages "
+      "WHERE queue = ? AND is_head = 1 AND visible_at_ms > ?");
+  if (!count) return count.error();
+  (*count)->Bind(1, queue).Bind(2, now_ms);
+  return SingleCount(**count);
 }
 
 Status SqliteStore::PromoteNextHead(std::string_view queue, std::string_view group_key) {

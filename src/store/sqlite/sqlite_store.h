@@ -51,6 +51,7 @@ class SqliteStore final : public StateStore {
   Status Ack(std::string_view queue, std::span<const std::string> ack_ids) override;
   Status Nack(std::string_view queue, std::span<const std::string> ack_ids) override;
   Result<int64_t> QueueDepth(std::string_view queue) override;
+  Result<int64_t> QueueInFlight(std::string_view queue, int64_t now_ms) override;
 
  private:
   explicit SqliteStore(std::unique_ptr<sqlite::Database> db) : db_(std::move(db)) {}

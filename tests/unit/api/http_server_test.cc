@@ -229,6 +229,21 @@ TEST_F(ApiServerTest, NackMakesTheMessageAvailableAgain) {
   EXPECT_NE(again["data"][0]["ack_id"], first["data"][0]["ack_id"]);
 }
 
+TEST_F(ApiServerTest, ReceiveHandsOutNoMoreThanMaxAckPending) {
+  config_.sinks[0].destination =
+      ConfigNode(YAML::Load("type: http_pull\nmax_ack_pending: 2"), "sluice.yaml",
+                 "sinks[0].destination", std::make_shared<ConfigErrors>());
+  SendThroughSink("orders", {Change(1, "a"), Change(2, "b"), Change(3, "c"), Change(4, "d")});
+  StartServer();
+  const std::string receive = "/api/http_pull_consumers/orders/receive";
+  json first = Body(Post(receive, {{"batch_size", 10}}));
+  ASSERT_EQ(first["data"].size(), 2u);
+  EXPECT_EQ(Body(Post(receive, {{"batch_size", 10}}))["data"].size(), 0u);
+  Post("/api/http_pull_consumers/orders/ack",
+       {{"ack_ids", json::array({first["data"][0]["ack_id"]})}});
+  EXPECT_EQ(Body(Post(receive, {{"batch_size", 10}}))["data"].size(), 1u);
+}
+
 TEST_F(ApiServerTest, SequinStreamsIsAnAliasOfHttpPullConsumers) {
   SendThroughSink("legacy", {Change(1, "a")});
   StartServer();

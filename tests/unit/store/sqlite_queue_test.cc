@@ -154,6 +154,25 @@ TEST_F(SqliteQueueTest, NackMakesTheMessageVisibleAgainAtOnce) {
   EXPECT_EQ(Depth(), 2);
 }
 
+TEST_F(SqliteQueueTest, InFlightCountsReceivedMessagesUntilAckNackOrExpiry) {
+  Enqueue({Msg("k1", "a", {1, 0}), Msg("k2", "b", {2, 0}), Msg("k3", "c", {3, 0}),
+           Msg("k4", "c", {4, 0})});
+  auto in_flight = [&](int64_t now_ms) {
+    Result<int64_t> n = store_->QueueInFlight("q", now_ms);
+    EXPECT_TRUE(n.has_value());
+    return n ? *n : -1;
+  };
+  EXPECT_EQ(in_flight(1000), 0);
+  std::vector<ReceivedMessage> got = Receive(10, /*now_ms=*/1000, /*visibility_ms=*/500);
+  ASSERT_EQ(got.size(), 3u);
+  EXPECT_EQ(in_flight(1000), 3);
+  Ack({got[0].ack_id});
+  std::vector<std::string> nacked = {got[1].ack_id};
+  ASSERT_TRUE(store_->Nack("q", nacked).ok());
+  EXPECT_EQ(in_flight(1000), 1);
+  EXPECT_EQ(in_flight(1500), 0);  // the last one's visibility timeout has passed
+}
+
 TEST_F(SqliteQueueTest, MalformedAndForeignAckIdsAreIgnored) {
   Enqueue({Msg("k1", "g", {1, 0})});
   std::vector<ReceivedMessage> got = Receive(10);

@@ -92,6 +92,31 @@ TEST_F(SqliteStoreTest, OpenRefusesADatabaseFromANewerSchema) {
   EXPECT_NE(store.error().message().find("newer"), std::string::npos);
 }
 
+TEST_F(SqliteStoreTest, OpenAppliesMigrationsAnOlderDatabaseLacks) {
+  store_.reset();
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open((dir_.path() + "/sluice.db").c_str(), &db), SQLITE_OK);
+  // Roll the file back to what migration 1 alone produced.
+  ASSERT_EQ(sqlite3_exec(db,
+                         "DROP INDEX queue_heads_by_visibility;"
+                         "UPDATE schema_version SET version = 1",
+                         nullptr, nullptr, nullptr),
+            SQLITE_OK);
+  sqlite3_close(db);
+  Reopen();
+  ASSERT_EQ(sqlite3_open((dir_.path() + "/sluice.db").c_str(), &db), SQLITE_OK);
+  sqlite3_stmt* stmt = nullptr;
+  ASSERT_EQ(sqlite3_prepare_v2(db,
+                               "SELECT count(*) FROM sqlite_master WHERE type = 'index' AND "
+                               "name = 'queue_heads_by_visibility'",
+                               -1, &stmt, nullptr),
+            SQLITE_OK);
+  ASSERT_EQ(sqlite3_step(stmt), SQLITE_ROW);
+  EXPECT_EQ(sqlite3_column_int(stmt, 0), 1);
+  sqlite3_finalize(stmt);
+  sqlite3_close(db);
+}
+
 TEST_F(SqliteStoreTest, UsesWalJournalWithFullSync) {
   store_.reset();
   sqlite3* db = nullptr;
