@@ -55,6 +55,7 @@ Status WebhookSink::Start() {
   Result<std::unique_ptr<HttpClient>> client = HttpClient::Create(options);
   if (!client) return client.error().WithContext("webhook sink \"" + name_ + "\"");
   client_ = std::move(*client);
+  connections_reported_ = 0;  // a new client counts from zero
   return Status::Ok();
 }
 

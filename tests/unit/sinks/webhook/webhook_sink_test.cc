@@ -341,6 +341,22 @@ TEST(WebhookSinkTest, EmptyBatchSendsNothing) {
   EXPECT_TRUE(server.requests().empty());
 }
 
+TEST(WebhookSinkTest, RestartedSinkDeliversOnANewConnection) {
+  RecordingServer server;
+  WebhookSink sink("restarted", ConfigFor(server.url(), true));
+  Counter* opened = Metrics::Global().GetCounter("sluice_webhook_connections_opened_total",
+                                                 {{"sink", "restarted"}});
+  for (int round = 1; round <= 2; ++round) {
+    ASSERT_TRUE(sink.Start().ok());
+    for (const Status& status : SendAndWait(sink, {MakeMessage("1", round)})) {
+      EXPECT_TRUE(status.ok()) << status.message();
+    }
+    EXPECT_EQ(opened->value(), round);
+    sink.Stop();
+  }
+  EXPECT_EQ(server.requests().size(), 2u);
+}
+
 TEST(WebhookSinkTest, SendAfterStopIsFatal) {
   RecordingServer server;
   WebhookSink sink("stopped", ConfigFor(server.url(), true));
