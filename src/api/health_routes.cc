@@ -7,8 +7,11 @@
 namespace sluice::api {
 namespace {
 
-// Publishes each http_pull queue's depth as sluice_backlog_messages before a scrape, so the
-// gauge is as fresh as the scrape itself.
+constexpr const char* kQueueDepthMetric = "sluice_http_pull_queue_messages";
+
+// Publishes each http_pull queue's depth before a scrape, so the gauge is as fresh as the
+// scrape itself. Its own name: sluice_backlog_messages (same labels) is the sink runner's
+// count of messages not yet enqueued, and sharing it would make both flap.
 void UpdateQueueDepths(const ApiContext& context) {
   for (const SinkConfig& sink : context.config->sinks) {
     if (context.pull_queues.find(sink.name) == context.pull_queues.end()) continue;
@@ -19,7 +22,7 @@ void UpdateQueueDepths(const ApiContext& context) {
       continue;
     }
     Metrics::Global()
-        .GetGauge("sluice_backlog_messages", {{"sink", sink.name}, {"database", sink.database}})
+        .GetGauge(kQueueDepthMetric, {{"sink", sink.name}, {"database", sink.database}})
         ->Set(*depth);
   }
 }
@@ -38,6 +41,8 @@ void AddHealthRoutes(httplib::Server& server, ApiContext& context) {
     SendJson(res, report.ok ? 200 : 503, body);
   });
 
+  Metrics::Global().Describe(kQueueDepthMetric,
+                             "Messages in an http_pull queue not yet acknowledged by consumers.");
   server.Get("/metrics", [&context](const httplib::Request&, httplib::Response& res) {
     UpdateQueueDepths(context);
     res.set_content(Metrics::Global().RenderPrometheus(), "text/plain; version=0.0.4");

@@ -170,7 +170,7 @@ TEST_F(ApiServerTest, HealthIs503WithTheFailingParts) {
   EXPECT_EQ(body["failing"], json::array({"database app: connection refused"}));
 }
 
-TEST_F(ApiServerTest, MetricsRenderPrometheusTextWithQueueBacklog) {
+TEST_F(ApiServerTest, MetricsRenderPrometheusTextWithQueueDepth) {
   Metrics::Global().GetCounter("sluice_messages_delivered_total", {{"sink", "api-test"}})->Add(3);
   SendThroughSink("orders", {Change(1, "a"), Change(2, "b")});
   StartServer();
@@ -181,7 +181,7 @@ TEST_F(ApiServerTest, MetricsRenderPrometheusTextWithQueueBacklog) {
   EXPECT_NE(res->body.find("sluice_messages_delivered_total{sink=\"api-test\"} 3\n"),
             std::string::npos)
       << res->body;
-  EXPECT_NE(res->body.find("sluice_backlog_messages{sink=\"orders\",database=\"app\"} 2\n"),
+  EXPECT_NE(res->body.find("sluice_http_pull_queue_messages{sink=\"orders\",database=\"app\"} 2\n"),
             std::string::npos)
       << res->body;
 }
