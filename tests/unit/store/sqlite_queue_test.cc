@@ -1,6 +1,9 @@
 // SqliteStore HTTP pull queues: exactly-once enqueue, per-group order, visibility timeouts,
 // ack/nack, stale ack ids, durability and concurrent use.
 #include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <chrono>
@@ -198,6 +201,35 @@ TEST_F(SqliteQueueTest, QueueStateSurvivesReopen) {
   EXPECT_EQ(Bodies(Receive(10)), (std::vector<std::string>{R"({"key":"k3"})"}));
   Ack({in_flight[0].ack_id});
   EXPECT_EQ(Depth(), 1);
+}
+
+TEST_F(SqliteQueueTest, AnAcknowledgedEnqueueSurvivesKill9) {
+  store_.reset();
+  int ready[2];
+  ASSERT_EQ(pipe(ready), 0);
+  pid_t child = fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    // The child enqueues, reports OK through the pipe, then waits to be killed mid-life.
+    close(ready[0]);
+    Result<std::unique_ptr<SqliteStore>> store = SqliteStore::Open(dir_.path());
+    std::vector<QueuedMessage> batch = {Msg("k1", "g", {1, 0}), Msg("k2", "h", {2, 0})};
+    char ok = store && (*store)->Enqueue("q", batch).ok() ? '1' : '0';
+    if (write(ready[1], &ok, 1) != 1) _exit(1);
+    pause();
+    _exit(0);
+  }
+  close(ready[1]);
+  char ok = 0;
+  ASSERT_EQ(read(ready[0], &ok, 1), 1);
+  close(ready[0]);
+  kill(child, SIGKILL);
+  int status = 0;
+  ASSERT_EQ(waitpid(child, &status, 0), child);
+  ASSERT_EQ(ok, '1');
+  Reopen();
+  EXPECT_EQ(Depth(), 2);
+  EXPECT_EQ(Receive(10).size(), 2u);
 }
 
 TEST_F(SqliteQueueTest, ConcurrentProducersAndConsumersDeliverEachKeyOnce) {
