@@ -44,19 +44,25 @@ class KafkaBroker:
                                                 config={k: str(v) for k, v in config.items()})])
         futures[name].result(timeout=30)
 
-    def read(self, topic, partitions, want, timeout):
-        """Every record of `topic` from the start: dicts with partition, offset, key,
-        headers and the JSON value; stops at `want` records or after `timeout` seconds."""
+    def read(self, topic, partitions, timeout):
+        """Every record of `topic`, from the start up to the end offsets it has when called:
+        dicts with partition, offset, key, headers and the JSON value, in partition order.
+        Stops early (with what it has) after `timeout` seconds."""
         consumer = Consumer({"bootstrap.servers": self.hosts, "group.id": "sluice-it",
                              "enable.auto.commit": False})
+        ends = {p: consumer.get_watermark_offsets(TopicPartition(topic, p), timeout=30)[1]
+                for p in range(partitions)}
+        next_offset = {p: 0 for p in range(partitions)}
         consumer.assign([TopicPartition(topic, p, 0) for p in range(partitions)])
         records = []
         deadline = time.monotonic() + timeout
         try:
-            while len(records) < want and time.monotonic() < deadline:
+            while (any(next_offset[p] < ends[p] for p in ends)
+                   and time.monotonic() < deadline):
                 for m in consumer.consume(num_messages=10000, timeout=0.5):
                     if m.error():
                         continue
+                    next_offset[m.partition()] = m.offset() + 1
                     records.append({"partition": m.partition(), "offset": m.offset(),
                                     "key": m.key().decode() if m.key() else None,
                                     "headers": {k: v.decode() for k, v in (m.headers() or [])},

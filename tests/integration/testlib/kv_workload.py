@@ -86,6 +86,12 @@ def assert_order_per_key(committed, delivered, sink):
     per_key = {}
     for i, a, v, _ in delivered:
         per_key.setdefault(i, []).append((a, v))
-    wrong = [key for key, events in committed.items()
-             if first_occurrences(per_key.get(key, [])) != events]
-    assert not wrong, f"{sink}: {len(wrong)} keys out of order, e.g. ids {wrong[:5]}"
+    wrong = []
+    for key, events in committed.items():
+        got = first_occurrences(per_key.get(key, []))
+        if got != events:
+            at = next(i for i, pair in enumerate(zip(got + [None], events + [None]))
+                      if pair[0] != pair[1])
+            wrong.append(f"id {key} from change #{at}: got {got[at:at + 4]}, "
+                         f"committed {events[at:at + 4]}")
+    assert not wrong, f"{sink}: {len(wrong)} keys out of order, e.g. {wrong[:3]}"
