@@ -86,6 +86,16 @@ class RunContext:
             self.pg.stop()
 
 
+def binary_note(path):
+    """Which sluice was measured: the binary's build time and the tree's commit then."""
+    if not os.path.exists(path):
+        return f"{path} (missing)"
+    built = datetime.datetime.fromtimestamp(os.path.getmtime(path), datetime.timezone.utc)
+    head = subprocess.run(["git", "-C", ROOT, "log", "-1", "--format=%h", f"--until={built}"],
+                          capture_output=True, text=True).stdout.strip()
+    return f"{path} built {built:%Y-%m-%d %H:%M} UTC (tree at {head or '?'} then)"
+
+
 def make_contender(name, ctx):
     if name == "pg_recvlogical":
         return PgRecvLogical(ctx)
@@ -194,6 +204,7 @@ def main():
             "command": "python3 bench/run.py" + (" --smoke" if args.smoke else ""),
             "batch_size": args.batch_size,
             "load_average": [load_start, os.getloadavg()[0]],
+            "sluice_binary": binary_note(args.sluice_bin),
             "notes": notes,
         }
     finally:
@@ -221,7 +232,8 @@ def exit_code(smoke, names, contenders, results, n_workloads):
     for r in results:
         if (smoke or r["contender"].startswith("sluice")) and r["lost"] + r["extra"] > 0:
             failures.append(f"{r['contender']} {r['workload']}: delivered {r['delivered']} of "
-                            f"{r['expected']} (checksum {'ok' if r['checksum_ok'] else 'differs'})")
+                            f"{r['expected']} (checksum {'ok' if r['checksum_ok'] else 'differs'}"
+                            f"; stalled or lost)")
     for r in results:
         if smoke and not r["complete"] and r["lost"] + r["extra"] == 0:
             failures.append(f"{r['contender']} {r['workload']}: not complete within "

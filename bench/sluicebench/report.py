@@ -93,6 +93,9 @@ def write_markdown(path, meta, contenders, results, workload_list):
     out.append(f"Run {meta['started']} UTC on {meta['host']}; Postgres {meta['postgres']}; "
                f"{meta['duration_s']:.0f} s in all. Command: `{meta['command']}`. "
                f"sluice batch_size and Debezium HTTP batch.max-size: {meta['batch_size']}.")
+    if meta.get("sluice_binary"):
+        out.append("")
+        out.append(f"sluice measured: `{meta['sluice_binary']}`.")
     if meta.get("load_average"):
         start, end = meta["load_average"]
         out.append("")
@@ -133,8 +136,9 @@ def write_markdown(path, meta, contenders, results, workload_list):
             elif r.get("timed_out"):
                 complete = f"**NO**: still arriving after {r['drain_s']:.0f} s"
             else:
-                complete = (f"**NO** (lost {r['lost']:,}, extra {r['extra']:,}"
-                            f"{', checksum differs' if r['lost'] == 0 and r['extra'] == 0 else ''})")
+                complete = (f"**NO** (missing {r['lost']:,}, extra {r['extra']:,}"
+                            f"{', checksum differs' if r['lost'] == 0 and r['extra'] == 0 else ''}"
+                            f"; nothing arrived for the last {r.get('idle_s', 0):.0f} s)")
             out.append(f"| {r['contender']} | {r['delivered']:,} / {r['expected']:,} | "
                        f"{complete} | {_fmt(r['throughput'])} | {_fmt(lat.get('p50'), 1)} | "
                        f"{_fmt(lat.get('p90'), 1)} | {_fmt(lat.get('p99'), 1)} | "
@@ -210,7 +214,8 @@ def write_plot(path, contenders, results):
                label=f"{n} @ {w.split('_')[1]}/s")
     ax.set_xticks([i + 0.4 - width / 2 for i in range(len(pcts))])
     ax.set_xticklabels(pcts)
-    ax.set_yscale("log")
+    if series:
+        ax.set_yscale("log")
     ax.set_ylabel("commit-to-arrival latency, ms (log)")
     ax.set_title("Latency at steady 2k/s (solid) and 20k/s (light)")
     ax.legend(fontsize=7, ncol=2)
@@ -226,7 +231,8 @@ def write_plot(path, contenders, results):
                         va="bottom", fontsize=7)
     ax.set_xticks([j + 0.2 for j in range(len(names))])
     ax.set_xticklabels(names, rotation=30, ha="right")
-    ax.set_yscale("log")
+    if any(by.get((n, w), {}).get("peak_rss_mib") for n in names for w in ("steady_2k", "bigtx")):
+        ax.set_yscale("log")
     ax.set_ylabel("peak RSS, MiB (log)")
     ax.set_title("Memory: steady 2k/s (solid), 2M-row tx (light)")
     fig.tight_layout()

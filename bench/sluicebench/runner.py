@@ -91,6 +91,7 @@ def measure(contender, pg, workload, deadline, perf_dir=None):
         "complete": checksum_ok,
         "lost": 0 if timed_out else max(0, written.count - count),
         "timed_out": timed_out,
+        "idle_s": idle_s,
         "drain_s": drain_s,
         "extra": max(0, count - written.count),
         "checksum_ok": checksum_ok,
