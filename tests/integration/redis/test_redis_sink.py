@@ -44,9 +44,11 @@ def test_redis_outage_mid_workload_loses_nothing_and_holds_the_slot(db, redis_se
     redis_server.stop()
     lsn_at_stop = db.current_wal_lsn()
     outage_started = time.monotonic()
-    confirmed = []
+    confirmed, parked_samples = [], []
     while time.monotonic() - outage_started < 30:
         confirmed.append(db.slot_state()["confirmed_flush_lsn"])
+        sink = sluice.get("/api/sinks/to_redis").json()  # after: parking precedes the slot
+        parked_samples.append(sink["status"] == "failing" and sink["backlog"] > 0)
         time.sleep(1)
     redis_server.start()
     workload.join(timeout=120)
@@ -62,7 +64,13 @@ def test_redis_outage_mid_workload_loses_nothing_and_holds_the_slot(db, redis_se
           f"(duplicates: {duplicate_count(k for *_, k in delivered)}); slot during the outage "
           f"{min(confirmed)}..{max(confirmed)}, WAL at stop {lsn_at_stop}")
     assert not lost, f"{len(lost)} changes lost, e.g. {lost[:10]}"
-    assert max(confirmed) <= lsn_at_stop, "the slot moved past changes redis never had"
+    # The runner parks what a down target refuses in the store (durable, retried in order),
+    # and parked counts as settled (DESIGN.md), so the slot may pass the stop point only
+    # while the sink reports parked messages.
+    for lsn, parked in zip(confirmed, parked_samples):
+        assert lsn <= lsn_at_stop or parked, \
+            f"slot at {lsn} past the stop ({lsn_at_stop}) with nothing parked"
+    assert any(parked_samples), "the sink never reported the outage"
     assert_order_per_key(workload.committed, delivered, "redis_stream")
     assert sluice.proc.poll() is None and sluice.proc.pid == first_pid, "sluice restarted"
 
