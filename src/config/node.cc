@@ -273,4 +273,14 @@ std::string ConfigNode::ChildPath(std::string_view key) const {
   return path_ + "." + std::string(key);
 }
 
+Status ConfigNode::FinishParse(size_t errors_before, std::string_view what) {
+  RejectUnknownKeys();
+  const auto& errors = errors_->all();
+  if (errors.size() == errors_before) return Status::Ok();
+  std::string message(what);
+  message += ":";
+  for (size_t i = errors_before; i < errors.size(); ++i) message += "\n" + errors[i];
+  return Status::Fatal(std::move(message));
+}
+
 }  // namespace sluice

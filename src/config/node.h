@@ -87,6 +87,10 @@ class ConfigNode {
   void Error(std::string_view key, std::string_view message);
   // Records an error for every key of this mapping not read by a getter above.
   void RejectUnknownKeys();
+  // Ends the parse of this mapping: rejects unknown keys, then returns OK when no error was
+  // recorded since `errors_before` (errors().all().size() when the parse began), else a fatal
+  // Status headed `what` ("invalid webhook destination") listing those errors.
+  Status FinishParse(size_t errors_before, std::string_view what);
 
   ConfigErrors& errors() { return *errors_; }
   std::shared_ptr<ConfigErrors> shared_errors() const { return errors_; }

@@ -29,13 +29,8 @@ Result<HttpPullConfig> ParseHttpPullConfig(ConfigNode& destination, const Config
     destination.Error("max_ack_pending", "must be between 1 and 1000000");
   }
   parsed.max_ack_pending = static_cast<int>(max_ack_pending);
-  destination.RejectUnknownKeys();
-
-  const auto& errors = destination.errors().all();
-  if (errors.size() == errors_before) return parsed;
-  std::string message = "invalid http_pull destination:";
-  for (size_t i = errors_before; i < errors.size(); ++i) message += "\n" + errors[i];
-  return Status::Fatal(std::move(message));
+  SLUICE_RETURN_IF_ERROR(destination.FinishParse(errors_before, "invalid http_pull destination"));
+  return parsed;
 }
 
 Result<HttpPullConfig> HttpPullConfigOf(const SinkConfig& sink, const Config& config) {

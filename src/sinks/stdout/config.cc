@@ -7,13 +7,8 @@ Result<StdoutConfig> ParseStdoutConfig(ConfigNode& destination, const Config& co
   destination.Has("type");
   StdoutConfig parsed;
   parsed.pretty = destination.GetBool("pretty", false);
-  destination.RejectUnknownKeys();
-
-  const auto& errors = destination.errors().all();
-  if (errors.size() == errors_before) return parsed;
-  std::string message = "invalid stdout destination:";
-  for (size_t i = errors_before; i < errors.size(); ++i) message += "\n" + errors[i];
-  return Status::Fatal(std::move(message));
+  SLUICE_RETURN_IF_ERROR(destination.FinishParse(errors_before, "invalid stdout destination"));
+  return parsed;
 }
 
 }  // namespace sluice

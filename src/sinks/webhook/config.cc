@@ -68,13 +68,8 @@ Result<WebhookConfig> ParseWebhookConfig(ConfigNode& destination, const Config& 
     destination.Error("tls", "set, but http endpoint \"" + parsed.endpoint_name +
                                  "\" is plain http:// (use an https:// URL)");
   }
-  destination.RejectUnknownKeys();
-
-  const auto& errors = destination.errors().all();
-  if (errors.size() == errors_before) return parsed;
-  std::string message = "invalid webhook destination:";
-  for (size_t i = errors_before; i < errors.size(); ++i) message += "\n" + errors[i];
-  return Status::Fatal(std::move(message));
+  SLUICE_RETURN_IF_ERROR(destination.FinishParse(errors_before, "invalid webhook destination"));
+  return parsed;
 }
 
 }  // namespace sluice
