@@ -73,7 +73,10 @@ class Receiver:
                 return got, False
             time.sleep(0.05)
         got = self.table(table)[0]["count"]
-        return got, got != last
+        if got != last:
+            last_change = time.monotonic()
+        # Out of time: "still arriving" unless it had already been idle for idle_s.
+        return got, time.monotonic() - last_change < idle_s
 
     def stop(self):
         procs.stop_process(self.proc, 5)
