@@ -59,14 +59,8 @@ void CheckProducerProperties(ConfigNode& node, const std::map<std::string, std::
 // Turns the errors recorded on `node` during this parse into the returned status.
 Result<KafkaConfig> Finish(ConfigNode& node, size_t errors_before, KafkaConfig config) {
   CheckProducerProperties(node, config.producer);
-  node.RejectUnknownKeys();
-  const auto& errors = node.errors().all();
-  if (errors.size() == errors_before) return config;
-  std::string message;
-  for (size_t i = errors_before; i < errors.size(); ++i) {
-    message += (message.empty() ? "" : "\n") + errors[i];
-  }
-  return Status::Fatal(std::move(message));
+  SLUICE_RETURN_IF_ERROR(node.FinishParse(errors_before, "invalid kafka destination"));
+  return config;
 }
 
 }  // namespace

@@ -21,14 +21,8 @@ void ReadConnectionFields(ConfigNode& node, RedisConfig* config) {
 }
 
 Result<RedisConfig> Finish(ConfigNode& node, size_t errors_before, RedisConfig config) {
-  node.RejectUnknownKeys();
-  const auto& errors = node.errors().all();
-  if (errors.size() == errors_before) return config;
-  std::string message;
-  for (size_t i = errors_before; i < errors.size(); ++i) {
-    message += (message.empty() ? "" : "\n") + errors[i];
-  }
-  return Status::Fatal(std::move(message));
+  SLUICE_RETURN_IF_ERROR(node.FinishParse(errors_before, "invalid redis destination"));
+  return config;
 }
 
 }  // namespace
