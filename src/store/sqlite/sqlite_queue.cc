@@ -93,9 +93,11 @@ Result<std::vector<ReceivedMessage>> SqliteStore::Receive(std::string_view queue
   SLUICE_RETURN_IF_ERROR(txn.Begin());
   std::vector<int64_t> ids;
   {
-    // A head that is not visible is in flight, which blocks its whole group.
+    // A head that is not visible is in flight, which blocks its whole group. Walk the heads
+    // in position order and stop at `max`: left to itself the planner takes the visibility
+    // index, reads every visible head and sorts them, which is quadratic over a deep queue.
     Result<ScopedStatement> select = db_->Prepare(
-        "SELECT id, body, deliver_count FROM queue_messages "
+        "SELECT id, body, deliver_count FROM queue_messages INDEXED BY queue_heads "
         "WHERE queue = ? AND is_head = 1 AND visible_at_ms <= ? "
         "ORDER BY commit_lsn, commit_idx, id LIMIT ?");
     if (!select) return select.error();

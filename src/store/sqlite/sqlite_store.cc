@@ -60,6 +60,7 @@ Status Configure(sqlite::Database& db) {
   }
   return db.Exec(
       "PRAGMA synchronous=FULL;"
+      "PRAGMA cache_size=-16384;"
       "PRAGMA busy_timeout=5000;"
       "PRAGMA foreign_keys=ON;");
 }
