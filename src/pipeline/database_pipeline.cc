@@ -135,6 +135,7 @@ Status DatabasePipeline::StreamOnce() {
   if (!stream) return stream.error().WithContext("database " + db_.name);
   stream_ = stream->get();
   assembler_.Reset();
+  for (SinkRunner* runner : runners_) runner->PrepareForReplay();
   pg::PgOutputDecoder decoder;
   PGconn* control_conn = control->get();
   decoder.set_primary_key_lookup(

@@ -61,11 +61,9 @@ SinkRunner::~SinkRunner() { Stop(milliseconds(0)); }
 Status SinkRunner::Start() {
   auto cursor = store_->LoadSinkCursor(config_.name);
   if (!cursor) return cursor.error().WithContext("sink " + config_.name + ": loading cursor");
-  delivered_before_restart_ = *cursor;
+  skip_through_ = *cursor;
   if (*cursor) {
-    cursor_ = saved_cursor_ = **cursor;
-    cursor_lsn_ = cursor_.commit_lsn;
-    cursor_idx_ = cursor_.commit_idx;
+    cursor_ = saved_cursor_ = published_cursor_ = **cursor;
   }
   RefreshBlockedGroups();
   runner_thread_ = std::thread([this] { Run(); });
@@ -101,10 +99,7 @@ void SinkRunner::Stop(milliseconds timeout) {
 bool SinkRunner::Accepts(const Change& change) const {
   if (!config_.actions.contains(change.action)) return false;
   if (!config_.source.Matches(change.relation->schema, change.relation->table)) return false;
-  // Everything up to the cursor is settled: a replay after a restart or reconnect skips it.
-  Position settled = cursor();
-  if (delivered_before_restart_) settled = std::max(settled, *delivered_before_restart_);
-  return change.position > settled;
+  return !skip_through_ || change.position > *skip_through_;
 }
 
 void SinkRunner::Push(ChangePtr change, const std::function<void()>& while_waiting) {
@@ -538,8 +533,8 @@ void SinkRunner::AdvanceCursor() {
     cursor_ = std::max(cursor_, units_.front().last);
     units_.pop_front();
   }
-  cursor_lsn_ = cursor_.commit_lsn;
-  cursor_idx_ = cursor_.commit_idx;
+  std::lock_guard lock(mu_);
+  published_cursor_ = cursor_;
 }
 
 void SinkRunner::SaveCursorIfDue(bool force) {
@@ -602,7 +597,15 @@ int64_t SinkRunner::NowMs() const {
       .count();
 }
 
-Position SinkRunner::cursor() const { return Position{cursor_lsn_.load(), cursor_idx_.load()}; }
+Position SinkRunner::cursor() const {
+  std::lock_guard lock(mu_);
+  return published_cursor_;
+}
+
+void SinkRunner::PrepareForReplay() {
+  Position settled = cursor();
+  if (!skip_through_ || settled > *skip_through_) skip_through_ = settled;
+}
 
 SinkStatus SinkRunner::Report() const {
   SinkStatus s;

@@ -55,6 +55,10 @@ class SinkRunner {
   // Replication thread: whether this sink wants `change` (table, action, not yet delivered
   // before a restart).
   bool Accepts(const Change& change) const;
+  // Replication thread, before streaming starts again after a reconnect: everything settled
+  // so far will be replayed by the server and must be skipped. (Reading the live cursor in
+  // Accepts instead would race with a transaction still being pushed.)
+  void PrepareForReplay();
   // Replication thread: queues an accepted change. Blocks while the queue is full (the
   // backpressure that stops the replication reader), calling `while_waiting` about every
   // 500 ms so the caller can keep its connection alive.
@@ -100,7 +104,9 @@ class SinkRunner {
   StateStore* store_;
   AckTracker* tracker_;
   const TypeRegistrySource* types_;
-  std::optional<Position> delivered_before_restart_;  // set in Start, read-only afterwards
+  // Changes at or before this were settled earlier: a replay skips them. Set in Start and
+  // PrepareForReplay; read by Accepts. @locality replication thread (after Start)
+  std::optional<Position> skip_through_;
 
   // Queue from the replication thread. @locks mu_
   mutable std::mutex mu_;
@@ -154,8 +160,7 @@ class SinkRunner {
   mutable int64_t rate_sample_count_ = 0;  // @locks mu_: last Report()'s delivered count
   mutable int64_t rate_sample_ms_ = 0;
   mutable double throughput_ = 0;
-  std::atomic<uint64_t> cursor_lsn_{0};
-  std::atomic<uint32_t> cursor_idx_{0};
+  Position published_cursor_;  // GUARDED_BY(mu_): cursor_ for other threads
 
   std::thread runner_thread_;
   std::thread send_thread_;

@@ -327,12 +327,40 @@ TEST_F(SinkRunnerTest, AReplayAfterAReconnectSkipsWhatIsAlreadySettled) {
   ScriptedSink* sink = StartRunner();
   for (int i = 0; i < 10; ++i) PushChange(i, i, 0);
   ASSERT_TRUE(WaitFor([&] { return runner_->cursor() == Position{1000, 0}; }));
+  runner_->PrepareForReplay();
   auto replayed = std::make_shared<Change>();
   replayed->action = Action::kInsert;
   replayed->relation = relation_;
   replayed->position = Position{500, 0};
   EXPECT_FALSE(runner_->Accepts(*replayed));
   EXPECT_EQ(sink->delivered().size(), 10u);
+}
+
+// Regression: Accepts once read the runner's live cursor as two separate atomics; a torn read
+// while one big transaction was still being pushed skipped changes of that transaction, and
+// the slot then moved past them (found by the Kafka SIGKILL test as lost changes).
+TEST_F(SinkRunnerTest, ABigTransactionIsDeliveredWholeWhileTheRunnerWorksThroughIt) {
+  config_.batch_size = 7;
+  ScriptedSink* sink = StartRunner();
+  constexpr int kRows = 20000;
+  constexpr Lsn kLsn = 5000;
+  tracker_.BeginTxn(kLsn);
+  int accepted = 0;
+  for (int i = 0; i < kRows; ++i) {
+    auto change = std::make_shared<Change>();
+    change->action = Action::kInsert;
+    change->relation = relation_;
+    change->new_values = {{ValueKind::kText, std::to_string(i % 100)}, {ValueKind::kText, "v"}};
+    change->position = Position{kLsn, static_cast<uint32_t>(i)};
+    if (!runner_->Accepts(*change)) continue;
+    ++accepted;
+    tracker_.AddPending(kLsn, 1);
+    runner_->Push(change, [] {});
+  }
+  tracker_.CommitTxn(kLsn, kLsn + 10);
+  EXPECT_EQ(accepted, kRows);
+  ASSERT_TRUE(WaitFor([&] { return sink->delivered().size() == kRows; }, 20s));
+  ASSERT_TRUE(WaitFor([&] { return tracker_.Frontier() == kLsn + 10; }));
 }
 
 TEST_F(SinkRunnerTest, BackpressureBlocksThePusherUntilTheSinkCatchesUp) {
