@@ -21,6 +21,16 @@ std::string SecurityProtocol(const KafkaConfig& config) {
   return sasl ? "sasl_plaintext" : "plaintext";
 }
 
+// librdkafka before 2.6.1 repeats its own nonce in the SCRAM client-final-message; Kafka 4.0
+// and later check that nonce strictly and refuse even the right password
+// (confluentinc/librdkafka#4895). Returns a note for a refused SCRAM login, or "".
+std::string ScramNonceNote(const KafkaConfig& config) {
+  if (config.sasl_mechanism.rfind("SCRAM", 0) != 0 || rd_kafka_version() >= 0x02060100) return "";
+  return std::string(" (note: this librdkafka, ") + rd_kafka_version_str() +
+         ", is older than 2.6.1, whose SCRAM Kafka 4.0 and later brokers refuse even with the "
+         "right password; use PLAIN over TLS or librdkafka 2.6.1 or later)";
+}
+
 int RemainingMs(Clock::time_point deadline) {
   auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
   return static_cast<int>(std::max<int64_t>(left.count(), 0));
@@ -143,6 +153,11 @@ void KafkaClient::OnError(rd_kafka_t* rk, int err, const char* reason, void* opa
     SLUICE_LOG_ERROR("{}: authentication failed: {}", self->Describe(), reason);
     return;
   }
+  if (code == RD_KAFKA_RESP_ERR__SSL) {
+    // Remembered so Start can say why no broker answers instead of timing out.
+    std::lock_guard<std::mutex> lock(self->error_mu_);
+    self->tls_error_ = reason;
+  }
   if (code == RD_KAFKA_RESP_ERR__FATAL) {
     char fatal[512];
     rd_kafka_fatal_error(rk, fatal, sizeof fatal);
@@ -182,6 +197,11 @@ std::string KafkaClient::auth_error() const {
   return auth_error_;
 }
 
+std::string KafkaClient::LastTlsError() const {
+  std::lock_guard<std::mutex> lock(error_mu_);
+  return tls_error_;
+}
+
 Status KafkaClient::CheckCluster() {
   auto deadline = Clock::now() + config_.connect_timeout;
   rd_kafka_resp_err_t err = RD_KAFKA_RESP_ERR_NO_ERROR;
@@ -192,18 +212,28 @@ Status KafkaClient::CheckCluster() {
       rd_kafka_metadata_destroy(metadata);
       std::lock_guard<std::mutex> lock(error_mu_);
       auth_error_.clear();
+      tls_error_.clear();
       return Status::Ok();
     }
     std::string auth = auth_error();
     if (!auth.empty()) {
       return Status::Fatal(Describe() + ": the brokers refused the credentials of user \"" +
                            config_.username + "\" (" + config_.sasl_mechanism + "): " + auth +
-                           "; check username and password");
+                           "; check username and password" + ScramNonceNote(config_));
+    }
+    std::string tls = LastTlsError();
+    // A certificate we cannot verify will not fix itself; a handshake cut short (a broker
+    // starting or stopping) may, so only the former ends the wait early.
+    if (tls.find("certificate") != std::string::npos) {
+      return Status::Fatal(Describe() + ": TLS with the brokers failed: " + tls +
+                           "; check tls.ca_file (or tls.verify)");
     }
   } while (Clock::now() < deadline);
+  std::string tls = LastTlsError();
   return Status::Transient(Describe() + ": no broker answered within " +
                            std::to_string(config_.connect_timeout.count()) +
-                           " ms: " + rd_kafka_err2str(err));
+                           " ms: " + rd_kafka_err2str(err) +
+                           (tls.empty() ? "" : " (last TLS error: " + tls + ")"));
 }
 
 rd_kafka_topic_t* KafkaClient::TopicHandle(const std::string& topic) {

@@ -45,7 +45,8 @@ class KafkaClient {
   KafkaClient& operator=(const KafkaClient&) = delete;
 
   // Waits up to config.connect_timeout for a metadata answer: Transient when no broker
-  // answers, Fatal when the brokers refuse the credentials.
+  // answers, Fatal when the brokers refuse the credentials or their TLS certificate (e.g.
+  // one that tls.ca_file does not vouch for).
   Status CheckCluster();
   // Checks `topic` exists, creating it when config.create_topic is set. Fatal naming the
   // topic when it is missing. Remembers topics that passed, so repeat calls are cheap.
@@ -69,7 +70,8 @@ class KafkaClient {
   static void OnLog(const rd_kafka_t* rk, int level, const char* facility, const char* line);
   void PollLoop();
   Status CreateTopic(const std::string& topic);
-  std::string Describe() const;  // "kafka sink \"name\" (brokers ...)" for messages
+  std::string LastTlsError() const;  // the last TLS handshake failure, or "" (any thread)
+  std::string Describe() const;      // "kafka sink \"name\" (brokers ...)" for messages
 
   const KafkaConfig& config_;
   const std::string sink_name_;
@@ -82,6 +84,7 @@ class KafkaClient {
 
   mutable std::mutex error_mu_;
   std::string auth_error_;  // @locks error_mu_
+  std::string tls_error_;   // @locks error_mu_; the last TLS handshake failure, or ""
 
   // Runner thread only.
   std::unordered_map<std::string, rd_kafka_topic_t*> topics_;

@@ -1,8 +1,9 @@
 #pragma once
 // A real single-node Kafka broker (KRaft) for the kafka sink tests, started once per test
-// binary through scripts/kafka/start.sh on free loopback ports (a PLAINTEXT and a
-// SASL_PLAINTEXT listener), plus a librdkafka admin/consumer helper to check what arrived.
-// When the broker cannot start, every test fails with the script's output: nothing is skipped.
+// binary through scripts/kafka/start.sh on free loopback ports (PLAINTEXT, SASL_PLAINTEXT with
+// PLAIN users, SASL_PLAINTEXT with SCRAM users, and SSL listeners), plus a librdkafka
+// admin/consumer helper to check what arrived. When the broker cannot start, every test fails with
+// the script's output: a missing broker never skips a test.
 #include <gtest/gtest.h>
 #include <librdkafka/rdkafka.h>
 #include <stdlib.h>
@@ -30,6 +31,11 @@ class KafkaBroker {
   const std::string& error() const { return error_; }
   std::string bootstrap() const { return "127.0.0.1:" + std::to_string(port_); }
   std::string sasl_bootstrap() const { return "127.0.0.1:" + std::to_string(sasl_port_); }
+  // SASL_PLAINTEXT with SCRAM-SHA-256/512 user alice / alice-secret.
+  std::string scram_bootstrap() const { return "127.0.0.1:" + std::to_string(scram_port_); }
+  // SSL, server certificate for 127.0.0.1 signed by ca_file().
+  std::string ssl_bootstrap() const { return "127.0.0.1:" + std::to_string(ssl_port_); }
+  std::string ca_file() const { return dir_ + "/tls/ca.pem"; }
   const std::string& dir() const { return dir_; }
 
   // Stops the broker process (data stays) and starts it again on the same ports.
@@ -40,7 +46,8 @@ class KafkaBroker {
   bool StartProcess() {
     std::string out;
     int rc = RunCommand(Script("start.sh") + " " + dir_ + " " + std::to_string(port_) + " " +
-                            std::to_string(sasl_port_),
+                            std::to_string(sasl_port_) + " " + std::to_string(scram_port_) + " " +
+                            std::to_string(ssl_port_),
                         &out);
     if (rc != 0) error_ = "scripts/kafka/start.sh failed: " + out;
     return rc == 0;
@@ -64,6 +71,8 @@ class KafkaBroker {
     dir_ = tmpl;
     port_ = FreePort();
     sasl_port_ = FreePort();
+    scram_port_ = FreePort();
+    ssl_port_ = FreePort();
     StartProcess();
   }
   static std::string Script(const std::string& name) {
@@ -74,6 +83,8 @@ class KafkaBroker {
   std::string error_;
   int port_ = 0;
   int sasl_port_ = 0;
+  int scram_port_ = 0;
+  int ssl_port_ = 0;
 };
 
 // Fails the current test (fatally) when the broker is not up.

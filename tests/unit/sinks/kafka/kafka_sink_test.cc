@@ -261,6 +261,141 @@ TEST_F(KafkaSinkTest, WrongPasswordIsFatalWithAClearMessageThatHidesThePassword)
   EXPECT_LT(std::chrono::steady_clock::now() - started_at, 9s) << "should not wait for a timeout";
 }
 
+// Sends one message with key `key` through `config` and checks it arrived in `topic`.
+void ExpectDelivered(const std::string& topic, KafkaConfig config, const std::string& key) {
+  KafkaSink sink(key, std::move(config));
+  Status started = sink.Start();
+  ASSERT_TRUE(started.ok()) << started.message();
+  auto statuses = SendAndWait(sink, {MakeMessage("t", key, Action::kInsert, 1, 0)});
+  ASSERT_EQ(statuses.size(), 1u);
+  EXPECT_TRUE(statuses[0].ok()) << statuses[0].message();
+  auto records = ReadTopic(topic, 1, 20s, 1);
+  ASSERT_EQ(records.size(), 1u);
+  EXPECT_EQ(records[0].key, key);
+}
+
+KafkaConfig ScramConfig(const std::string& topic, std::string mechanism, std::string password) {
+  KafkaConfig config = SaslConfig(topic, std::move(mechanism), "alice", std::move(password));
+  config.hosts = KafkaBroker::Get().scram_bootstrap();
+  return config;
+}
+
+// librdkafka before 2.6.1 sends a SCRAM nonce that Kafka 4.x refuses (client.cc).
+bool ScramWorksWithThisBroker() { return rd_kafka_version() >= 0x02060100; }
+
+TEST_F(KafkaSinkTest, DeliversOverSaslScram) {
+  if (!ScramWorksWithThisBroker()) {
+    GTEST_SKIP() << "librdkafka " << rd_kafka_version_str()
+                 << " < 2.6.1 cannot log in with SCRAM to Kafka 4.x (librdkafka#4895); "
+                    "ScramLoginWithOldLibrdkafkaIsFatalAndExplainsWhy covers it";
+  }
+  for (std::string mechanism : {"scram_sha_256", "scram_sha_512"}) {
+    std::string topic = UniqueTopic(mechanism);
+    ASSERT_EQ(CreateTopic(topic, 1), "");
+    // Through the parser, as a user would write it.
+    std::string yaml = "type: kafka\nhosts: " + KafkaBroker::Get().scram_bootstrap() +
+                       "\ntopic: " + topic + "\nsasl_mechanism: " + mechanism +
+                       "\nusername: alice\npassword: alice-secret\n";
+    ConfigNode node(YAML::Load(yaml), "t.yaml", "destination", std::make_shared<ConfigErrors>());
+    auto config = ParseKafkaConfig(node, Config{});
+    ASSERT_TRUE(config.has_value()) << config.error().message();
+    ExpectDelivered(topic, std::move(*config), mechanism);
+  }
+}
+
+TEST_F(KafkaSinkTest, ScramLoginWithOldLibrdkafkaIsFatalAndExplainsWhy) {
+  if (ScramWorksWithThisBroker()) {
+    GTEST_SKIP() << "librdkafka " << rd_kafka_version_str() << " logs in with SCRAM";
+  }
+  std::string topic = UniqueTopic("scram-old");
+  ASSERT_EQ(CreateTopic(topic, 1), "");
+  for (std::string mechanism : {"SCRAM-SHA-256", "SCRAM-SHA-512"}) {
+    // The right password: the broker knows alice (the same login works with newer clients).
+    KafkaSink sink("scram-old", ScramConfig(topic, mechanism, "alice-secret"));
+    Status status = sink.Start();
+    EXPECT_EQ(status.retry(), Retry::kFatal) << status.message();
+    EXPECT_NE(status.message().find("refused the credentials of user \"alice\" (" + mechanism),
+              std::string::npos)
+        << status.message();
+    EXPECT_NE(status.message().find("is older than 2.6.1"), std::string::npos) << status.message();
+  }
+}
+
+TEST_F(KafkaSinkTest, WrongScramPasswordIsFatalWithAClearMessageThatHidesThePassword) {
+  std::string topic = UniqueTopic("scram-auth");
+  ASSERT_EQ(CreateTopic(topic, 1), "");
+  // Through the parser: sasl_mechanism as a user writes it.
+  std::string yaml = "type: kafka\nhosts: " + KafkaBroker::Get().scram_bootstrap() +
+                     "\ntopic: " + topic +
+                     "\nsasl_mechanism: scram_sha_256\nusername: alice\n"
+                     "password: not-alices-password\n";
+  ConfigNode node(YAML::Load(yaml), "t.yaml", "destination", std::make_shared<ConfigErrors>());
+  auto config = ParseKafkaConfig(node, Config{});
+  ASSERT_TRUE(config.has_value()) << config.error().message();
+  KafkaSink sink("scram-auth", std::move(*config));
+  auto started_at = std::chrono::steady_clock::now();
+  Status status = sink.Start();
+  EXPECT_EQ(status.retry(), Retry::kFatal) << status.message();
+  EXPECT_NE(status.message().find("refused the credentials of user \"alice\" (SCRAM-SHA-256)"),
+            std::string::npos)
+      << status.message();
+  EXPECT_NE(status.message().find("check username and password"), std::string::npos)
+      << status.message();
+  EXPECT_EQ(status.message().find("not-alices-password"), std::string::npos);
+  EXPECT_LT(std::chrono::steady_clock::now() - started_at, 9s) << "should not wait for a timeout";
+}
+
+KafkaConfig TlsConfig(const std::string& topic, bool verify, std::string ca_file) {
+  KafkaConfig config = BaseConfig(topic);
+  config.hosts = KafkaBroker::Get().ssl_bootstrap();
+  config.tls.enabled = true;
+  config.tls.verify = verify;
+  config.tls.ca_file = std::move(ca_file);
+  return config;
+}
+
+TEST_F(KafkaSinkTest, DeliversOverTlsVerifyingTheBrokerAgainstTheCa) {
+  std::string topic = UniqueTopic("tls");
+  ASSERT_EQ(CreateTopic(topic, 1), "");
+  // Through the parser: a mapping turns TLS on with verification (the default).
+  std::string yaml = "type: kafka\nhosts: " + KafkaBroker::Get().ssl_bootstrap() +
+                     "\ntopic: " + topic + "\ntls: {ca_file: " + KafkaBroker::Get().ca_file() +
+                     "}\n";
+  ConfigNode node(YAML::Load(yaml), "t.yaml", "destination", std::make_shared<ConfigErrors>());
+  auto config = ParseKafkaConfig(node, Config{});
+  ASSERT_TRUE(config.has_value()) << config.error().message();
+  ASSERT_TRUE(config->tls.enabled);
+  ASSERT_TRUE(config->tls.verify);
+  ExpectDelivered(topic, std::move(*config), "tls-verified");
+}
+
+TEST_F(KafkaSinkTest, UntrustedBrokerCertificateIsFatalAndAcceptedOnlyWithVerifyOff) {
+  std::string topic = UniqueTopic("tls-untrusted");
+  ASSERT_EQ(CreateTopic(topic, 1), "");
+  // A CA of our own that never signed the broker's certificate.
+  std::string other_ca = KafkaBroker::Get().dir() + "/other-ca.pem";
+  std::string out;
+  ASSERT_EQ(testing::RunCommand("openssl req -x509 -newkey rsa:2048 -nodes -days 1 "
+                                "-subj '/CN=some other CA' -keyout " +
+                                    KafkaBroker::Get().dir() + "/other-ca.key -out " + other_ca,
+                                &out),
+            0)
+      << out;
+  {
+    KafkaSink sink("tls-untrusted", TlsConfig(topic, true, other_ca));
+    auto started_at = std::chrono::steady_clock::now();
+    Status status = sink.Start();
+    EXPECT_EQ(status.retry(), Retry::kFatal) << status.message();
+    EXPECT_NE(status.message().find("TLS with the brokers failed"), std::string::npos)
+        << status.message();
+    EXPECT_NE(status.message().find("certificate verify failed"), std::string::npos)
+        << status.message();
+    EXPECT_LT(std::chrono::steady_clock::now() - started_at, 9s) << "should not wait for a timeout";
+  }
+  // The same broker and the same wrong CA, with verification off: accepted.
+  ExpectDelivered(topic, TlsConfig(topic, false, other_ca), "tls-unverified");
+}
+
 TEST_F(KafkaSinkTest, BrokerRestartLosesNothingAndAcknowledgesOnlyAfterTheBrokerIsBack) {
   std::string topic = UniqueTopic("outage");
   ASSERT_EQ(CreateTopic(topic, 2), "");
