@@ -4,12 +4,12 @@ Each row carries a version `v` that the workload bumps on every update, so a cha
 triple (id, action, v) and the expected stream of every key is known exactly.
 """
 import random
-import threading
 import time
 
 import pytest
 
-from testlib.messages import duplicate_count, first_occurrences
+from testlib.kv_workload import KvWorkload, assert_order_per_key, compact, missing
+from testlib.messages import duplicate_count
 from testlib.sluice import make_config, pull_sink, webhook_sink
 from testlib.waits import WaitTimeout, wait_until
 from testlib.webhook import WebhookReceiver
@@ -21,61 +21,6 @@ WORKLOAD_SECONDS = 35      # paced so that the kills land while it writes
 MIN_KILLS = 10
 
 
-class Workload(threading.Thread):
-    """Random inserts/updates/deletes over KEYS keys; records every committed change."""
-
-    def __init__(self, db, seed):
-        super().__init__(daemon=True)
-        self.db = db
-        self.rng = random.Random(seed)
-        self.version = {}      # id -> last version written (survives deletes)
-        self.exists = set()
-        self.committed = {}    # id -> [(action, v)] in commit order
-        self.changes = 0
-        self.error = None
-
-    def _plan(self):
-        """The SQL of one transaction and its changes, applied to the model as it goes."""
-        statements, changes = [], []
-        for _ in range(CHANGES_PER_TXN):
-            key = self.rng.randint(1, KEYS)
-            v = self.version.get(key, 0)
-            if key not in self.exists:
-                statements.append(f"INSERT INTO kv VALUES ({key}, {v + 1}, 'p')")
-                changes.append((key, "insert", v + 1))
-                self.exists.add(key)
-                self.version[key] = v + 1
-            elif self.rng.random() < 0.8:
-                statements.append(f"UPDATE kv SET v = {v + 1} WHERE id = {key}")
-                changes.append((key, "update", v + 1))
-                self.version[key] = v + 1
-            else:
-                statements.append(f"DELETE FROM kv WHERE id = {key}")
-                changes.append((key, "delete", v))
-                self.exists.discard(key)
-        return ";".join(statements), changes
-
-    def run(self):
-        conn = self.db.connect()
-        conn.autocommit = False
-        start = time.monotonic()
-        try:
-            with conn.cursor() as cur:
-                while self.changes < TARGET_CHANGES:
-                    sql, changes = self._plan()
-                    cur.execute(sql)
-                    conn.commit()
-                    for key, action, v in changes:
-                        self.committed.setdefault(key, []).append((action, v))
-                    self.changes += len(changes)
-                    ahead = start + WORKLOAD_SECONDS * self.changes / TARGET_CHANGES
-                    time.sleep(max(0.0, ahead - time.monotonic()))
-        except Exception as e:  # surfaced by the test thread
-            self.error = e
-        finally:
-            conn.close()
-
-
 class Delivered:
     """Compact record of delivered changes: (id, action, v, idempotency_key) per message."""
 
@@ -83,34 +28,7 @@ class Delivered:
         self.items = []
 
     def add(self, _path, message):
-        self.items.append(_compact(message))
-
-
-def _compact(message):
-    record = message["record"]
-    return record["id"], message["action"], record["v"], message["metadata"]["idempotency_key"]
-
-
-def _missing(committed, delivered):
-    seen = {(i, a, v) for i, a, v, _ in delivered}
-    return [(k, a, v) for k, events in committed.items() for a, v in events
-            if (k, a, v) not in seen]
-
-
-def _check_order_per_key(committed, delivered, sink):
-    """Per key, the first delivery of each change follows commit order."""
-    per_key = {}
-    for i, a, v, _ in delivered:
-        per_key.setdefault(i, []).append((a, v))
-    wrong = []
-    for key, events in committed.items():
-        got = first_occurrences(per_key.get(key, []))
-        if got != events:
-            at = next(i for i, pair in enumerate(zip(got + [None], events + [None]))
-                      if pair[0] != pair[1])
-            wrong.append(f"id {key} from change #{at}: got {got[at:at + 4]}, "
-                         f"committed {events[at:at + 4]}")
-    assert not wrong, f"{sink}: {len(wrong)} keys out of order, e.g. {wrong[:3]}"
+        self.items.append(compact(message))
 
 
 def _check_last_per_key(final_rows, committed, delivered, sink):
@@ -143,7 +61,8 @@ def test_repeated_sigkill_loses_nothing(db, launch_sluice):
         ], {"h": receiver.url("/h")}))
         db.wait_slot_active()
 
-        workload = Workload(db, seed=20261124)
+        workload = KvWorkload(db, TARGET_CHANGES, WORKLOAD_SECONDS, keys=KEYS,
+                              per_txn=CHANGES_PER_TXN, seed=20261124)
         workload.start()
         rng = random.Random(42)
         kills = 0
@@ -163,17 +82,17 @@ def test_repeated_sigkill_loses_nothing(db, launch_sluice):
 
         committed = workload.committed
         try:
-            wait_until(lambda: not _missing(committed, list(hooked.items)), 180, interval=1,
+            wait_until(lambda: not missing(committed, list(hooked.items)), 180, interval=1,
                        message="every committed change at the webhook")
         except WaitTimeout as e:
-            missing = _missing(committed, list(hooked.items))
-            raise AssertionError(f"{e}: {len(missing)} missing, e.g. {missing[:10]}") from None
+            gaps = missing(committed, list(hooked.items))
+            raise AssertionError(f"{e}: {len(gaps)} missing, e.g. {gaps[:10]}") from None
         hook_drained = time.monotonic()
         expected = sum(len(v) for v in committed.values())
         pulled = sluice.drain(
-            "queue", lambda got: len(got) >= expected and not _missing(committed, got), 180,
-            transform=_compact)
-        pulled += [_compact(item["data"]) for item in sluice.receive("queue", wait_for_ms=1000)]
+            "queue", lambda got: len(got) >= expected and not missing(committed, got), 180,
+            transform=compact)
+        pulled += [compact(item["data"]) for item in sluice.receive("queue", wait_for_ms=1000)]
         pull_drained = time.monotonic()
     finally:
         receiver.close()
@@ -185,10 +104,10 @@ def test_repeated_sigkill_loses_nothing(db, launch_sluice):
           f"{pull_drained - hook_drained:.1f}s; webhook messages {len(hook_items)} "
           f"(duplicates: {duplicate_count(k for *_, k in hook_items)}), "
           f"pull messages {len(pulled)}")
-    assert not _missing(committed, pulled)
+    assert not missing(committed, pulled)
     assert duplicate_count(k for *_, k in pulled) == 0, "the pull queue holds duplicates"
     assert len(pulled) == expected
-    _check_order_per_key(committed, hook_items, "webhook")
-    _check_order_per_key(committed, pulled, "http_pull")
+    assert_order_per_key(committed, hook_items, "webhook")
+    assert_order_per_key(committed, pulled, "http_pull")
     _check_last_per_key(final_rows, committed, hook_items, "webhook")
     _check_last_per_key(final_rows, committed, pulled, "http_pull")
