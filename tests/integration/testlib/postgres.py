@@ -116,17 +116,21 @@ class PgServer:
 
     def admin_sql(self, query, params=None):
         """Runs one statement in the `postgres` database; returns rows or None."""
-        conn = self.connect()
-        try:
-            with conn.cursor() as cur:
-                cur.execute(query, params)
-                return cur.fetchall() if cur.description else None
-        finally:
-            conn.close()
+        return run_sql(self.connect(), query, params)
 
     def create_database(self, name):
         self.admin_sql(f'CREATE DATABASE "{name}"')
         return Database(self, name)
+
+
+def run_sql(conn, query, params=None):
+    """Runs `query` on `conn`, closes it, and returns the rows (None for commands)."""
+    try:
+        with conn.cursor() as cur:
+            cur.execute(query, params)
+            return cur.fetchall() if cur.description else None
+    finally:
+        conn.close()
 
 
 class Database:
@@ -143,13 +147,7 @@ class Database:
 
     def sql(self, query, params=None):
         """Runs one statement (or several separated by ';') in autocommit; returns rows or None."""
-        conn = self.connect()
-        try:
-            with conn.cursor() as cur:
-                cur.execute(query, params)
-                return cur.fetchall() if cur.description else None
-        finally:
-            conn.close()
+        return run_sql(self.connect(), query, params)
 
     def scalar(self, query, params=None):
         return self.sql(query, params)[0][0]
