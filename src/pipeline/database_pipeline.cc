@@ -84,7 +84,6 @@ Status DatabasePipeline::Prepare(PGconn* control) {
     if (!confirmed) return confirmed.error();
     tracker_.Start(*confirmed);
     confirmed_lsn_ = *confirmed;
-    last_sent_flush_ = *confirmed;
     tracker_started_ = true;
   }
   return Status::Ok();
@@ -192,7 +191,6 @@ Status DatabasePipeline::SendStatusIfDue(bool force) {
   Lsn frontier = tracker_.Frontier();
   SLUICE_RETURN_IF_ERROR(stream_->SendStatus(std::max(received_lsn_, frontier), frontier));
   last_status_sent_ = now;
-  last_sent_flush_ = frontier;
   confirmed_lsn_ = frontier;
   return Status::Ok();
 }

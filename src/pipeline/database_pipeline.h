@@ -76,7 +76,6 @@ class DatabasePipeline : public pg::TransactionConsumer {
   // Replication thread only.
   pg::ReplicationStream* stream_ = nullptr;
   Lsn received_lsn_ = 0;
-  Lsn last_sent_flush_ = 0;
   std::chrono::steady_clock::time_point last_status_sent_;
   std::chrono::steady_clock::time_point last_heartbeat_;
   std::chrono::steady_clock::time_point last_lag_check_;
