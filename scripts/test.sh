@@ -23,7 +23,10 @@ run_unit() {
 run_integration() {
   scripts/build.sh release
   echo "== integration tests (real Postgres, Redis, Kafka on loopback)"
-  python3 -m pytest -x -q tests/integration "$@"
+  # Paths given select what runs (e.g. tests/integration/kafka); options alone apply to all.
+  local args=("$@")
+  case "${1:-}" in "" | -*) args=(tests/integration "$@") ;; esac
+  python3 -m pytest -x -q "${args[@]}"
 }
 
 run_bench_smoke() {
