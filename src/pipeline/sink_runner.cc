@@ -14,7 +14,8 @@ using std::chrono::milliseconds;
 constexpr milliseconds kIdleWait{50};
 constexpr milliseconds kPushWait{500};
 constexpr milliseconds kStoreRetry{1000};
-constexpr int64_t kCursorSaveIntervalMs = 1000;
+// How stale a saved cursor may be: what a kill -9 re-delivers. One small fsync per interval.
+constexpr int64_t kCursorSaveIntervalMs = 200;
 constexpr double kJitter = 0.5;
 
 int64_t NowUs() {
