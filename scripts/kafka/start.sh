@@ -14,7 +14,10 @@
 # SSL_PORT, when given (non-empty), is an SSL listener (no client certificates) whose server
 #   certificate (SAN IP:127.0.0.1, DNS:localhost) is signed by a throwaway CA made with openssl
 #   at first start: DIR/tls/ca.pem is the CA for clients to trust.
-# Env: SLUICE_KAFKA_HEAP (default 512m), SLUICE_KAFKA_READY_SECONDS (default 60).
+# Env: SLUICE_KAFKA_HEAP (default 512m), SLUICE_KAFKA_READY_SECONDS (default 60),
+#   KAFKA_VERSION (default: pom.xml's, 4.1.1): the kafka_2.13 version fetch.sh fetches and this
+#   runs, e.g. 3.9.1 (KRaft and --add-scram need 3.5 or later). Kafka 3.x accepts the SCRAM
+#   login of librdkafka < 2.6.1, which 4.x refuses. Use one DIR per version.
 set -euo pipefail
 if [ $# -lt 2 ]; then
   echo "usage: $0 DIR PORT [SASL_PORT [SCRAM_PORT [SSL_PORT]]]" >&2

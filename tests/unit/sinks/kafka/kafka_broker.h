@@ -3,7 +3,9 @@
 // binary through scripts/kafka/start.sh on free loopback ports (PLAINTEXT, SASL_PLAINTEXT with
 // PLAIN users, SASL_PLAINTEXT with SCRAM users, and SSL listeners), plus a librdkafka
 // admin/consumer helper to check what arrived. When the broker cannot start, every test fails with
-// the script's output: a missing broker never skips a test.
+// the script's output: a missing broker never skips a test. KafkaBroker::Kafka3() is a second,
+// Kafka 3.x broker (PLAINTEXT and SCRAM listeners only, started on first use) for the SCRAM
+// login of librdkafka < 2.6.1, which Kafka 4.x refuses (docs/sinks/kafka.md).
 #include <gtest/gtest.h>
 #include <librdkafka/rdkafka.h>
 #include <stdlib.h>
@@ -15,6 +17,7 @@
 #include <memory>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "testlib/process.h"
@@ -23,8 +26,15 @@ namespace sluice::testing {
 
 class KafkaBroker {
  public:
+  // The default broker: scripts/kafka/pom.xml's Kafka version (4.x), every listener.
   static KafkaBroker& Get() {
-    static KafkaBroker broker;
+    static KafkaBroker broker("", /*all_listeners=*/true);
+    return broker;
+  }
+  // A Kafka 3.x broker with PLAINTEXT and SCRAM listeners (KAFKA_VERSION for the scripts).
+  static constexpr const char* kKafka3Version = "3.9.1";
+  static KafkaBroker& Kafka3() {
+    static KafkaBroker broker(kKafka3Version, /*all_listeners=*/false);
     return broker;
   }
   // Empty when running; else why it could not start.
@@ -37,6 +47,8 @@ class KafkaBroker {
   std::string ssl_bootstrap() const { return "127.0.0.1:" + std::to_string(ssl_port_); }
   std::string ca_file() const { return dir_ + "/tls/ca.pem"; }
   const std::string& dir() const { return dir_; }
+  // "" for the default version.
+  const std::string& version() const { return version_; }
 
   // Stops the broker process (data stays) and starts it again on the same ports.
   void StopProcess() {
@@ -45,10 +57,10 @@ class KafkaBroker {
   }
   bool StartProcess() {
     std::string out;
-    int rc = RunCommand(Script("start.sh") + " " + dir_ + " " + std::to_string(port_) + " " +
-                            std::to_string(sasl_port_) + " " + std::to_string(scram_port_) + " " +
-                            std::to_string(ssl_port_),
-                        &out);
+    int rc =
+        RunCommand(Env() + Script("start.sh") + " " + dir_ + " " + std::to_string(port_) + " " +
+                       PortArg(sasl_port_) + " " + PortArg(scram_port_) + " " + PortArg(ssl_port_),
+                   &out);
     if (rc != 0) error_ = "scripts/kafka/start.sh failed: " + out;
     return rc == 0;
   }
@@ -62,7 +74,7 @@ class KafkaBroker {
   }
 
  private:
-  KafkaBroker() {
+  KafkaBroker(std::string version, bool all_listeners) : version_(std::move(version)) {
     char tmpl[] = "/tmp/sluice-kafka-test-XXXXXX";
     if (mkdtemp(tmpl) == nullptr) {
       error_ = "mkdtemp failed";
@@ -70,15 +82,22 @@ class KafkaBroker {
     }
     dir_ = tmpl;
     port_ = FreePort();
-    sasl_port_ = FreePort();
     scram_port_ = FreePort();
-    ssl_port_ = FreePort();
+    if (all_listeners) {
+      sasl_port_ = FreePort();
+      ssl_port_ = FreePort();
+    }
     StartProcess();
   }
   static std::string Script(const std::string& name) {
     return std::string(SLUICE_SOURCE_DIR) + "/scripts/kafka/" + name;
   }
+  // start.sh (through fetch.sh) fetches and runs KAFKA_VERSION when set.
+  std::string Env() const { return version_.empty() ? "" : "KAFKA_VERSION=" + version_ + " "; }
+  // 0 is a listener this broker does not have: an empty argument to start.sh.
+  static std::string PortArg(int port) { return port == 0 ? "''" : std::to_string(port); }
 
+  std::string version_;
   std::string dir_;
   std::string error_;
   int port_ = 0;
@@ -112,10 +131,11 @@ inline rd_kafka_t* NewClient(rd_kafka_type_t type, const std::string& bootstrap,
   return rk;
 }
 
-// Creates `topic` with `partitions` and topic configs; returns "" or the error.
+// Creates `topic` with `partitions` and topic configs on `broker`; returns "" or the error.
 inline std::string CreateTopic(const std::string& topic, int partitions,
-                               const std::map<std::string, std::string>& configs = {}) {
-  rd_kafka_t* rk = NewClient(RD_KAFKA_PRODUCER, KafkaBroker::Get().bootstrap());
+                               const std::map<std::string, std::string>& configs = {},
+                               const KafkaBroker& broker = KafkaBroker::Get()) {
+  rd_kafka_t* rk = NewClient(RD_KAFKA_PRODUCER, broker.bootstrap());
   char err[512];
   rd_kafka_NewTopic_t* nt = rd_kafka_NewTopic_new(topic.c_str(), partitions, 1, err, sizeof err);
   for (const auto& [k, v] : configs) rd_kafka_NewTopic_set_config(nt, k.c_str(), v.c_str());
@@ -145,8 +165,9 @@ inline std::string CreateTopic(const std::string& topic, int partitions,
 
 // Reads every partition of `topic` from the start until `want` records arrived or `timeout`.
 inline std::vector<ConsumedRecord> ReadTopic(const std::string& topic, size_t want,
-                                             std::chrono::milliseconds timeout, int partitions) {
-  rd_kafka_t* rk = NewClient(RD_KAFKA_CONSUMER, KafkaBroker::Get().bootstrap(),
+                                             std::chrono::milliseconds timeout, int partitions,
+                                             const KafkaBroker& broker = KafkaBroker::Get()) {
+  rd_kafka_t* rk = NewClient(RD_KAFKA_CONSUMER, broker.bootstrap(),
                              {{"group.id", "sluice-test-reader"}, {"enable.auto.commit", "false"}});
   rd_kafka_topic_partition_list_t* list = rd_kafka_topic_partition_list_new(partitions);
   for (int p = 0; p < partitions; ++p) {

@@ -261,15 +261,16 @@ TEST_F(KafkaSinkTest, WrongPasswordIsFatalWithAClearMessageThatHidesThePassword)
   EXPECT_LT(std::chrono::steady_clock::now() - started_at, 9s) << "should not wait for a timeout";
 }
 
-// Sends one message with key `key` through `config` and checks it arrived in `topic`.
-void ExpectDelivered(const std::string& topic, KafkaConfig config, const std::string& key) {
+// Sends one message with key `key` through `config` and checks it arrived in `topic` on `broker`.
+void ExpectDelivered(const std::string& topic, KafkaConfig config, const std::string& key,
+                     const KafkaBroker& broker = KafkaBroker::Get()) {
   KafkaSink sink(key, std::move(config));
   Status started = sink.Start();
   ASSERT_TRUE(started.ok()) << started.message();
   auto statuses = SendAndWait(sink, {MakeMessage("t", key, Action::kInsert, 1, 0)});
   ASSERT_EQ(statuses.size(), 1u);
   EXPECT_TRUE(statuses[0].ok()) << statuses[0].message();
-  auto records = ReadTopic(topic, 1, 20s, 1);
+  auto records = ReadTopic(topic, 1, 20s, 1, broker);
   ASSERT_EQ(records.size(), 1u);
   EXPECT_EQ(records[0].key, key);
 }
@@ -283,23 +284,32 @@ KafkaConfig ScramConfig(const std::string& topic, std::string mechanism, std::st
 // librdkafka before 2.6.1 sends a SCRAM nonce that Kafka 4.x refuses (client.cc).
 bool ScramWorksWithThisBroker() { return rd_kafka_version() >= 0x02060100; }
 
+// Where SCRAM delivery is proven: the default Kafka 4.x broker, or for a librdkafka older than
+// 2.6.1 a Kafka 3.x broker, which accepts its nonce.
+KafkaBroker& ScramBroker() {
+  return ScramWorksWithThisBroker() ? KafkaBroker::Get() : KafkaBroker::Kafka3();
+}
+
+// Fails the current test (fatally) when `broker` is not up.
+#define SLUICE_REQUIRE_BROKER(broker) \
+  ASSERT_EQ((broker).error(), "") << "no Kafka " << (broker).version() << " broker"
+
 TEST_F(KafkaSinkTest, DeliversOverSaslScram) {
-  if (!ScramWorksWithThisBroker()) {
-    GTEST_SKIP() << "librdkafka " << rd_kafka_version_str()
-                 << " < 2.6.1 cannot log in with SCRAM to Kafka 4.x (librdkafka#4895); "
-                    "ScramLoginWithOldLibrdkafkaIsFatalAndExplainsWhy covers it";
-  }
+  KafkaBroker& broker = ScramBroker();
+  SLUICE_REQUIRE_BROKER(broker);
+  SCOPED_TRACE("librdkafka " + std::string(rd_kafka_version_str()) + ", Kafka " +
+               (broker.version().empty() ? "4.x" : broker.version()));
   for (std::string mechanism : {"scram_sha_256", "scram_sha_512"}) {
     std::string topic = UniqueTopic(mechanism);
-    ASSERT_EQ(CreateTopic(topic, 1), "");
+    ASSERT_EQ(CreateTopic(topic, 1, {}, broker), "");
     // Through the parser, as a user would write it.
-    std::string yaml = "type: kafka\nhosts: " + KafkaBroker::Get().scram_bootstrap() +
-                       "\ntopic: " + topic + "\nsasl_mechanism: " + mechanism +
+    std::string yaml = "type: kafka\nhosts: " + broker.scram_bootstrap() + "\ntopic: " + topic +
+                       "\nsasl_mechanism: " + mechanism +
                        "\nusername: alice\npassword: alice-secret\n";
     ConfigNode node(YAML::Load(yaml), "t.yaml", "destination", std::make_shared<ConfigErrors>());
     auto config = ParseKafkaConfig(node, Config{});
     ASSERT_TRUE(config.has_value()) << config.error().message();
-    ExpectDelivered(topic, std::move(*config), mechanism);
+    ExpectDelivered(topic, std::move(*config), mechanism, broker);
   }
 }
 
@@ -321,12 +331,12 @@ TEST_F(KafkaSinkTest, ScramLoginWithOldLibrdkafkaIsFatalAndExplainsWhy) {
   }
 }
 
-TEST_F(KafkaSinkTest, WrongScramPasswordIsFatalWithAClearMessageThatHidesThePassword) {
+// A wrong SCRAM password on `broker`'s SCRAM listener: fatal, quickly, password hidden.
+void ExpectWrongScramPasswordFatal(const KafkaBroker& broker) {
   std::string topic = UniqueTopic("scram-auth");
-  ASSERT_EQ(CreateTopic(topic, 1), "");
+  ASSERT_EQ(CreateTopic(topic, 1, {}, broker), "");
   // Through the parser: sasl_mechanism as a user writes it.
-  std::string yaml = "type: kafka\nhosts: " + KafkaBroker::Get().scram_bootstrap() +
-                     "\ntopic: " + topic +
+  std::string yaml = "type: kafka\nhosts: " + broker.scram_bootstrap() + "\ntopic: " + topic +
                      "\nsasl_mechanism: scram_sha_256\nusername: alice\n"
                      "password: not-alices-password\n";
   ConfigNode node(YAML::Load(yaml), "t.yaml", "destination", std::make_shared<ConfigErrors>());
@@ -343,6 +353,16 @@ TEST_F(KafkaSinkTest, WrongScramPasswordIsFatalWithAClearMessageThatHidesThePass
       << status.message();
   EXPECT_EQ(status.message().find("not-alices-password"), std::string::npos);
   EXPECT_LT(std::chrono::steady_clock::now() - started_at, 9s) << "should not wait for a timeout";
+}
+
+TEST_F(KafkaSinkTest, WrongScramPasswordIsFatalWithAClearMessageThatHidesThePassword) {
+  ExpectWrongScramPasswordFatal(KafkaBroker::Get());
+}
+
+// Kafka 3.x accepts the SCRAM login of every librdkafka: a wrong password is still refused.
+TEST_F(KafkaSinkTest, WrongScramPasswordIsFatalOnKafka3) {
+  SLUICE_REQUIRE_BROKER(KafkaBroker::Kafka3());
+  ExpectWrongScramPasswordFatal(KafkaBroker::Kafka3());
 }
 
 KafkaConfig TlsConfig(const std::string& topic, bool verify, std::string ca_file) {
