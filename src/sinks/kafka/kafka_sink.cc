@@ -54,6 +54,21 @@ void KafkaSink::Send(const Batch& batch, DeliveryCallback done) {
     done(SameOutcome(batch.size(), Status::Fatal("kafka sink \"" + name_ + "\" is not started")));
     return;
   }
+  // After a transient failure, later batches fail too until every batch produced before it
+  // has reported: the runner parks them behind the failed messages, so a group's later
+  // message never reaches the broker ahead of an earlier one waiting for its retry.
+  if (!halted_.ok()) {
+    bool earlier_pending;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      earlier_pending = pending_batches_ > 0;
+    }
+    if (earlier_pending) {
+      done(SameOutcome(batch.size(), halted_));
+      return;
+    }
+    halted_ = Status::Ok();
+  }
   {
     std::lock_guard<std::mutex> lock(mu_);
     ++pending_batches_;
@@ -101,6 +116,7 @@ void KafkaSink::Send(const Batch& batch, DeliveryCallback done) {
       Settle(pending, i, std::move(status));
     }
   }
+  if (!halted.ok()) halted_ = halted;
   // Drops Send's own reference; the last delivery report (or this) completes the batch.
   if (pending->remaining.fetch_sub(1, std::memory_order_acq_rel) == 1) {
     Settle(pending, batch.size(), Status::Ok());

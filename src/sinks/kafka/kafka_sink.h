@@ -54,6 +54,9 @@ class KafkaSink final : public Sink {
 
   std::mutex mu_;
   std::condition_variable idle_cv_;
+  // The transient failure that stopped the last batch; later Sends fail with it while
+  // earlier batches are pending. @locality the runner's send thread (Send)
+  Status halted_;
   size_t pending_batches_ = 0;  // @locks mu_: batches whose `done` has not returned yet
 
   // Runner-thread scratch buffers, reused across messages.
